@@ -1,0 +1,13 @@
+namespace Keisei.Cli;
+
+/// <summary>Process exit codes of the <c>keisei</c> command.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>Something needed is broken (a failed check, an unexpected error).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The user's input was wrong: bad arguments, a bad SFEN, an unreadable file.</summary>
+    public const int BadInput = 2;
+}

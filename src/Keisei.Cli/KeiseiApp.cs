@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace Keisei.Cli;
+
+/// <summary>The <c>keisei</c> command line: builds the command tree and runs it against the given writers.</summary>
+public static class KeiseiApp
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("Keisei: train Shogi agents by self-play and evaluate them rigorously.");
+        root.Subcommands.Add(PerftCommand.Create(stdout));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine("Run 'keisei --help' (or 'keisei <command> --help') for usage.");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        }
+        catch (UserInputException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}
+
+/// <summary>A mistake in what the user gave us; reported as one line on stderr with exit code 2, never as a stack trace.</summary>
+public sealed class UserInputException(string message, Exception? inner = null) : Exception(message, inner);

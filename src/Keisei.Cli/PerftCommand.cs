@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Keisei.Shogi;
+
+namespace Keisei.Cli;
+
+/// <summary><c>keisei perft</c>: counts the legal move tree of a position to a depth, and how fast.</summary>
+internal static class PerftCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var sfen = new Option<string?>("--sfen") { Description = "Position to search, as SFEN (quote it). Default: the start position." };
+        var startpos = new Option<bool>("--startpos") { Description = "Search the standard start position (the default)." };
+        var depth = new Option<int>("--depth", "-d") { Description = "Depth in plies (1 or more).", Required = true };
+        var divide = new Option<bool>("--divide") { Description = "First print '<usi move>: <count>' for every root move, sorted by move." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object {nodes, elapsed_ms, nps[, divide]} instead of text." };
+
+        var command = new Command("perft", "Count leaf nodes of the legal move tree (last ply counted by move count) and report nodes per second.")
+        {
+            sfen, startpos, depth, divide, json,
+        };
+        command.SetAction(result =>
+        {
+            string? sfenText = result.GetValue(sfen);
+            if (sfenText is not null && result.GetValue(startpos))
+                throw new UserInputException("give either --sfen or --startpos, not both");
+            int d = result.GetValue(depth);
+            if (d < 1) throw new UserInputException($"--depth must be 1 or more, found {d}");
+
+            Position position;
+            try
+            {
+                position = sfenText is null ? Position.StartPosition() : Position.FromSfen(sfenText);
+            }
+            catch (SfenException e)
+            {
+                throw new UserInputException($"--sfen: {e.Message}", e);
+            }
+
+            var clock = Stopwatch.StartNew();
+            IReadOnlyList<(string Move, long Nodes)>? perMove = null;
+            long nodes;
+            if (result.GetValue(divide))
+            {
+                perMove = Perft.Divide(position, d);
+                nodes = perMove.Sum(x => x.Nodes);
+            }
+            else
+            {
+                nodes = Perft.Count(position, d);
+            }
+            clock.Stop();
+            double ms = clock.Elapsed.TotalMilliseconds;
+            long nps = ms > 0 ? (long)(nodes / (ms / 1000.0)) : 0;
+
+            if (result.GetValue(json))
+            {
+                using var buffer = new MemoryStream();
+                using (var w = new Utf8JsonWriter(buffer))
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("nodes", nodes);
+                    w.WriteNumber("elapsed_ms", Math.Round(ms, 3));
+                    w.WriteNumber("nps", nps);
+                    if (perMove is not null)
+                    {
+                        w.WriteStartObject("divide");
+                        foreach (var (move, count) in perMove) w.WriteNumber(move, count);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
+                stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            }
+            else
+            {
+                if (perMove is not null)
+                {
+                    foreach (var (move, count) in perMove) stdout.WriteLine($"{move}: {count}");
+                    stdout.WriteLine();
+                }
+                stdout.WriteLine($"Time: {ms:F0} ms");
+                stdout.WriteLine($"Nodes searched: {nodes}");
+                stdout.WriteLine($"NPS: {nps}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

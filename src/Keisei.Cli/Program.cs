@@ -1,0 +1,6 @@
+namespace Keisei.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => KeiseiApp.Run(args, Console.Out, Console.Error);
+}
