@@ -19,7 +19,7 @@ public static class KeiseiApp
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (UserInputException e)
         {
