@@ -9,6 +9,8 @@ public static class KeiseiApp
     {
         var root = new RootCommand("Keisei: train Shogi agents by self-play and evaluate them rigorously.");
         root.Subcommands.Add(PerftCommand.Create(stdout));
+        root.Subcommands.Add(ModelCommand.Create(stdout));
+        root.Subcommands.Add(DoctorCommand.Create(stdout));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

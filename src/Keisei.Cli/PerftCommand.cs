@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using Keisei.Shogi;
 
 namespace Keisei.Cli;
@@ -56,10 +55,8 @@ internal static class PerftCommand
 
             if (result.GetValue(json))
             {
-                using var buffer = new MemoryStream();
-                using (var w = new Utf8JsonWriter(buffer))
+                JsonOutput.Write(stdout, w =>
                 {
-                    w.WriteStartObject();
                     w.WriteNumber("nodes", nodes);
                     w.WriteNumber("elapsed_ms", Math.Round(ms, 3));
                     w.WriteNumber("nps", nps);
@@ -69,9 +66,7 @@ internal static class PerftCommand
                         foreach (var (move, count) in perMove) w.WriteNumber(move, count);
                         w.WriteEndObject();
                     }
-                    w.WriteEndObject();
-                }
-                stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                });
             }
             else
             {

@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Keisei.Neural.Encoding;
+using Keisei.Neural.Models;
+using Keisei.Shogi;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Keisei.Neural.Inference;
+
+/// <summary>A network's answer for one position: the legal moves, their probabilities (masked softmax), and the value for the side to move.</summary>
+public sealed record PolicyValue(Move[] Moves, float[] Probabilities, float Value);
+
+/// <summary>How an <see cref="InferenceBatcher"/> gathers positions.</summary>
+public sealed record InferenceBatcherOptions
+{
+    /// <summary>Most positions in one forward pass.</summary>
+    public int MaxBatch { get; init; } = 64;
+
+    /// <summary>Longest time the first position of a batch waits for others to join.</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMicroseconds(500);
+
+    /// <summary>Device the forward pass runs on.</summary>
+    public Device Device { get; init; } = torch.CPU;
+
+    public EncodingContext Context { get; init; } = new();
+}
+
+/// <summary>
+/// Serves many concurrent games with one forward pass: callers submit one position each; a worker gathers up to
+/// <see cref="InferenceBatcherOptions.MaxBatch"/> of them (or waits at most <see cref="InferenceBatcherOptions.MaxWait"/>),
+/// runs the model in inference mode and completes the callers. The model must not be trained while the batcher uses it.
+/// </summary>
+public sealed class InferenceBatcher : IAsyncDisposable
+{
+    private readonly PolicyValueModel _model;
+    private readonly ObservationEncoder _encoder;
+    private readonly InferenceBatcherOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentBag<Request> _pool = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _worker;
+    private readonly float[] _input;
+    private readonly float[] _logits;
+    private readonly float[] _values;
+    private long _batches, _positions;
+    private int _disposed;
+
+    private sealed class Request
+    {
+        public float[] Observation = [];
+        public readonly int[] Indices = new int[MoveList.Capacity];
+        public readonly Move[] Moves = new Move[MoveList.Capacity];
+        public int Count;
+        public TaskCompletionSource<PolicyValue> Completion = null!;
+        public CancellationTokenRegistration Registration;
+    }
+
+    public InferenceBatcher(PolicyValueModel model, InferenceBatcherOptions? options = null, ILogger? logger = null)
+    {
+        _model = model;
+        _options = options ?? new InferenceBatcherOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatch, 1, nameof(options));
+        _encoder = ObservationEncoder.ByName(model.Config.Observation);
+        _logger = logger ?? NullLogger.Instance;
+        _input = new float[_options.MaxBatch * _encoder.Size];
+        _logits = new float[_options.MaxBatch * ActionSpace.Size];
+        _values = new float[_options.MaxBatch];
+        _model.eval();
+        _worker = Task.Run(RunAsync);
+    }
+
+    /// <summary>Forward passes run so far.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Positions evaluated so far.</summary>
+    public long Positions => Interlocked.Read(ref _positions);
+
+    /// <summary>Evaluates one position (encoded on the caller's thread); completes when its batch has run.</summary>
+    /// <exception cref="InvalidOperationException">The position has no legal move.</exception>
+    public ValueTask<PolicyValue> EvaluateAsync(Position position, CancellationToken cancellationToken = default) =>
+        EvaluateAsync(position, _options.Context, cancellationToken);
+
+    /// <inheritdoc cref="EvaluateAsync(Position, CancellationToken)"/>
+    public ValueTask<PolicyValue> EvaluateAsync(Position position, EncodingContext context, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<PolicyValue>(cancellationToken);
+        if (!_pool.TryTake(out var request)) request = new Request { Observation = new float[_encoder.Size] };
+        _encoder.Encode(position, context, request.Observation);
+        request.Count = ActionSpace.LegalActions(position, request.Indices, request.Moves);
+        if (request.Count == 0)
+        {
+            _pool.Add(request);
+            throw new InvalidOperationException($"Position {position.ToSfen()} has no legal move to evaluate.");
+        }
+        var completion = new TaskCompletionSource<PolicyValue>(TaskCreationOptions.RunContinuationsAsynchronously);
+        request.Completion = completion;
+        if (cancellationToken.CanBeCanceled)
+            request.Registration = cancellationToken.Register(static s => ((TaskCompletionSource<PolicyValue>)s!).TrySetCanceled(), completion);
+        if (!_queue.Writer.TryWrite(request))
+        {
+            request.Registration.Dispose();
+            throw new ObjectDisposedException(nameof(InferenceBatcher));
+        }
+        return new ValueTask<PolicyValue>(completion.Task);
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Request>(_options.MaxBatch);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                batch.Clear();
+                long deadline = 0;
+                while (batch.Count < _options.MaxBatch)
+                {
+                    if (reader.TryRead(out var request))
+                    {
+                        if (request.Completion.Task.IsCompleted) Recycle(request); // cancelled while queued
+                        else batch.Add(request);
+                        continue;
+                    }
+                    if (batch.Count == 0) break;
+                    if (deadline == 0) deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+                    if (Stopwatch.GetTimestamp() >= deadline || _stop.IsCancellationRequested) break;
+                    Thread.Yield();
+                }
+                if (batch.Count > 0) RunBatch(batch);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Inference worker failed; failing the waiting callers.");
+            foreach (var r in batch) r.Completion.TrySetException(e);
+            while (reader.TryRead(out var r)) r.Completion.TrySetException(e);
+            throw;
+        }
+        finally
+        {
+            foreach (var r in batch) r.Completion.TrySetCanceled();
+            while (reader.TryRead(out var r)) r.Completion.TrySetCanceled();
+        }
+    }
+
+    private void RunBatch(List<Request> batch)
+    {
+        int n = batch.Count, size = _encoder.Size;
+        for (int i = 0; i < n; i++) batch[i].Observation.CopyTo(_input.AsSpan(i * size, size));
+        try
+        {
+            using (torch.NewDisposeScope())
+            using (torch.inference_mode())
+            {
+                var input = torch.empty([n, _encoder.Channels, 9, 9], ScalarType.Float32);
+                input.data<float>().CopyFrom(_input.AsSpan(0, n * size), 0, 0);
+                var (logits, value) = _model.forward(input.to(_options.Device));
+                logits.cpu().contiguous().data<float>().CopyTo(_logits.AsSpan(0, n * ActionSpace.Size), 0, 0);
+                value.cpu().contiguous().data<float>().CopyTo(_values.AsSpan(0, n), 0, 0);
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var r in batch) r.Completion.TrySetException(e);
+            foreach (var r in batch) Recycle(r);
+            _logger.LogError(e, "Forward pass of a batch of {Count} failed.", n);
+            return;
+        }
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _positions, n);
+        for (int i = 0; i < n; i++)
+        {
+            var r = batch[i];
+            var probabilities = new float[r.Count];
+            PolicyMath.MaskedSoftmax(_logits.AsSpan(i * ActionSpace.Size, ActionSpace.Size), r.Indices.AsSpan(0, r.Count), probabilities);
+            var result = new PolicyValue(r.Moves.AsSpan(0, r.Count).ToArray(), probabilities, _values[i]);
+            var completion = r.Completion;
+            Recycle(r);
+            completion.TrySetResult(result);
+        }
+    }
+
+    private void Recycle(Request request)
+    {
+        request.Registration.Dispose();
+        request.Registration = default;
+        request.Completion = null!;
+        _pool.Add(request);
+    }
+
+    /// <summary>Stops the worker; callers still waiting are cancelled. Returns when the worker has ended.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _worker.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug(e, "Inference worker had failed before shutdown.");
+        }
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Small numeric helpers over policy logits.</summary>
+public static class PolicyMath
+{
+    /// <summary>Softmax of <paramref name="logits"/> restricted to <paramref name="legal"/> indices, written in that order.</summary>
+    public static void MaskedSoftmax(ReadOnlySpan<float> logits, ReadOnlySpan<int> legal, Span<float> destination)
+    {
+        float max = float.NegativeInfinity;
+        foreach (int index in legal) max = Math.Max(max, logits[index]);
+        double sum = 0;
+        for (int i = 0; i < legal.Length; i++)
+        {
+            float e = MathF.Exp(logits[legal[i]] - max);
+            destination[i] = e;
+            sum += e;
+        }
+        float scale = (float)(1.0 / sum);
+        for (int i = 0; i < legal.Length; i++) destination[i] *= scale;
+    }
+}
