@@ -112,7 +112,11 @@ public sealed partial class Position
             {
                 var pawns = p.PiecesOf((Color)c, PieceType.Pawn) & Attacks.FileMask(f);
                 if (pawns.HasMoreThanOne)
-                    fail($"two unpromoted {(Color)c} pawns on file {f} (nifu)");
+                {
+                    var squares = new List<string>();
+                    while (pawns.Any) squares.Add(Squares.ToUsi(pawns.Pop()));
+                    fail($"two unpromoted {(Color)c} pawns on file {f} ({string.Join(" and ", squares)}): nifu");
+                }
             }
         }
     }
@@ -138,7 +142,7 @@ public sealed partial class Position
             int index = (int)color * 8 + (int)kind;
             int total = p._hand[index] + (hasCount ? count : 1);
             if (total > Pieces.MaxCount[(int)kind])
-                fail($"hands '{hands}': {color} holds {total} of {kind}, at most {Pieces.MaxCount[(int)kind]} exist");
+                fail($"hands '{hands}': {color} holds {total} pieces of kind {kind}, at most {Pieces.MaxCount[(int)kind]} exist");
             p._hand[index] = (byte)total;
             count = 0;
             hasCount = false;
