@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Keisei.Evaluation.Players;
+using Keisei.Shogi;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keisei.Evaluation.Arena;
+
+/// <summary>One game of a match plan: who plays which colour from which opening.</summary>
+/// <param name="Index">Position in the plan (0-based); with the evaluation it identifies the game for resuming.</param>
+/// <param name="PairIndex">Games of one pair share the opening with colours swapped.</param>
+public sealed record ScheduledGame(int Index, int PairIndex, Opening Opening, IPlayerFactory Black, IPlayerFactory White, int Seed);
+
+/// <summary>A finished game as the arena reports it.</summary>
+public sealed record PlayedGame(
+    ScheduledGame Scheduled,
+    IReadOnlyList<Move> Moves,
+    GameResult Result,
+    TerminationReason Termination,
+    TimeSpan Duration,
+    string? Detail)
+{
+    public int Plies => Moves.Count;
+
+    /// <summary>The score of the given participant in this game (1 win, ½ draw, 0 loss).</summary>
+    public double ScoreOf(IPlayerFactory participant) => Result switch
+    {
+        GameResult.Draw => 0.5,
+        GameResult.BlackWin => ReferenceEquals(Scheduled.Black, participant) ? 1 : 0,
+        GameResult.WhiteWin => ReferenceEquals(Scheduled.White, participant) ? 1 : 0,
+        _ => throw new InvalidOperationException("The game has no result."),
+    };
+}
+
+/// <summary>How the arena plays games.</summary>
+public sealed record ArenaOptions
+{
+    /// <summary>Games played at the same time.</summary>
+    public int Concurrency { get; init; } = 4;
+
+    /// <summary>Match rules: ply limit (a draw), entering-king declarations.</summary>
+    public GameRules Rules { get; init; } = new() { MaxPlies = 500 };
+
+    /// <summary>Longest a player may think on one move; past it the player loses on time.</summary>
+    public TimeSpan MoveTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest a whole game may last; past it the side to move loses on time (null: no limit).</summary>
+    public TimeSpan? GameTimeout { get; init; }
+
+    /// <summary>A player whose own value estimate stays below this for <see cref="ResignMoves"/> moves resigns (null: never).</summary>
+    public float? ResignValue { get; init; }
+
+    public int ResignMoves { get; init; } = 3;
+}
+
+/// <summary>
+/// Plays scheduled games with bounded concurrency. Each game gets fresh players from the participants' factories; a player
+/// fault is a loss for that side with its reason; every finished game is handed to the caller at once. Cancellation aborts
+/// the games in progress (they are not reported, so a resumed run plays them again) and returns.
+/// </summary>
+public sealed class MatchArena(ArenaOptions options, ILogger? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public ArenaOptions Options { get; } = options;
+
+    /// <summary>Plays every game; <paramref name="onFinished"/> runs once per finished game (serialised, in finishing order).</summary>
+    public async Task RunAsync(IReadOnlyList<ScheduledGame> games, Func<PlayedGame, CancellationToken, ValueTask> onFinished,
+        CancellationToken cancellationToken)
+    {
+        int next = -1;
+        using var gate = new SemaphoreSlim(1, 1);
+        async Task Worker()
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int i = Interlocked.Increment(ref next);
+                if (i >= games.Count) return;
+                var played = await PlayAsync(games[i], cancellationToken).ConfigureAwait(false);
+                if (played is null) return;
+                await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await onFinished(played, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }
+        }
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Options.Concurrency, games.Count))).Select(_ => Task.Run(Worker, CancellationToken.None));
+        await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
+    /// <summary>Plays one game; null when it was aborted by cancellation.</summary>
+    public async Task<PlayedGame?> PlayAsync(ScheduledGame scheduled, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var game = new Game(Options.Rules, scheduled.Opening.StartSfen);
+        string? detail = null;
+        IPlayer? black = null, white = null;
+        using var gameTimeout = new CancellationTokenSource();
+        if (Options.GameTimeout is { } limit) gameTimeout.CancelAfter(limit);
+        try
+        {
+            black = await CreatePlayerAsync(game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
+            white = await CreatePlayerAsync(game, Color.White, scheduled.White, scheduled.Seed * 2 + 1, cancellationToken).ConfigureAwait(false);
+            if (game.IsOver) return Finish();
+            int lowValueBlack = 0, lowValueWhite = 0;
+            while (!game.IsOver)
+            {
+                var side = game.SideToMove;
+                var player = side == Color.Black ? black : white;
+                PlayerAction action;
+                using (var moveLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gameTimeout.Token))
+                {
+                    moveLimit.CancelAfter(Options.MoveTimeout);
+                    try
+                    {
+                        action = await player!.ChooseAsync(game, Options.MoveTimeout, moveLimit.Token).AsTask()
+                            .WaitAsync(Options.MoveTimeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        game.Abort();
+                        return null;
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+                    {
+                        detail = gameTimeout.IsCancellationRequested
+                            ? $"{side} was to move when the game time limit ({Options.GameTimeout}) ran out"
+                            : $"{side} did not move within {Options.MoveTimeout.TotalSeconds:0.###} s";
+                        game.Forfeit(side, TerminationReason.TimeForfeit);
+                        break;
+                    }
+                    catch (PlayerFaultException e)
+                    {
+                        detail = $"{side}: {e.Message}";
+                        game.Forfeit(side, e.Reason);
+                        break;
+                    }
+                    catch (Exception e)
+                    {
+                        _logger.LogWarning(e, "Player for {Side} in game {Index} failed", side, scheduled.Index);
+                        detail = $"{side} failed: {e.GetType().Name}: {e.Message}";
+                        game.Forfeit(side, TerminationReason.Disconnect);
+                        break;
+                    }
+                }
+
+                switch (action.Kind)
+                {
+                    case PlayerActionKind.Resign:
+                        game.Resign(side);
+                        break;
+                    case PlayerActionKind.DeclareWin:
+                        if (!game.DeclareWin()) detail = $"{side} declared an entering-king win that the rule does not allow";
+                        break;
+                    default:
+                        if (Options.ResignValue is { } threshold && action.Value is { } value)
+                        {
+                            ref int low = ref side == Color.Black ? ref lowValueBlack : ref lowValueWhite;
+                            low = value < threshold ? low + 1 : 0;
+                            if (low >= Options.ResignMoves)
+                            {
+                                detail = $"{side} resigned: its value stayed below {threshold} for {Options.ResignMoves} moves";
+                                game.Resign(side);
+                                break;
+                            }
+                        }
+                        if (!game.Play(action.Move)) detail = $"{side} played the illegal move {action.Move.ToUsi()}";
+                        break;
+                }
+            }
+            return Finish();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        finally
+        {
+            await EndAsync(black, game, Color.Black).ConfigureAwait(false);
+            await EndAsync(white, game, Color.White).ConfigureAwait(false);
+        }
+
+        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed, detail);
+    }
+
+    /// <summary>Creates and starts one side's player; a failure to start is that side's loss.</summary>
+    private async Task<IPlayer?> CreatePlayerAsync(Game game, Color color, IPlayerFactory factory, int seed, CancellationToken cancellationToken)
+    {
+        if (game.IsOver) return null;
+        try
+        {
+            var player = await factory.CreateAsync(seed, cancellationToken).ConfigureAwait(false);
+            await player.StartGameAsync(game, color, cancellationToken).ConfigureAwait(false);
+            return player;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (PlayerFaultException e)
+        {
+            game.Forfeit(color, e.Reason);
+            return null;
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Could not start {Player} as {Color}", factory.Descriptor.Name, color);
+            game.Forfeit(color, TerminationReason.Disconnect);
+            return null;
+        }
+    }
+
+    private async Task EndAsync(IPlayer? player, Game game, Color color)
+    {
+        if (player is null) return;
+        try
+        {
+            if (!game.IsOver || game.Termination != TerminationReason.Aborted)
+            {
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await player.EndGameAsync(game, color, limit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug(e, "Ending the game for {Color} failed", color);
+        }
+        finally
+        {
+            await player.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

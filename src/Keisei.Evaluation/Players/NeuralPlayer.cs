@@ -1,0 +1,110 @@
+using Keisei.Neural.Checkpoints;
+using Keisei.Neural.Encoding;
+using Keisei.Neural.Inference;
+using Keisei.Neural.Models;
+using Keisei.Shogi;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Keisei.Evaluation.Players;
+
+/// <summary>How a network chooses moves.</summary>
+public sealed record NeuralPlayOptions
+{
+    /// <summary>0 plays the most probable move; above 0 samples from the policy sharpened or flattened by this temperature.</summary>
+    public double Temperature { get; init; }
+
+    /// <summary>Keisei's <c>max_moves_per_game</c>, which the observation's move-count plane divides by.</summary>
+    public int MaxMovesPerGame { get; init; } = 500;
+
+    public InferenceBatcherOptions Batcher { get; init; } = new();
+}
+
+/// <summary>Plays a network's policy; asks the participant's shared <see cref="InferenceBatcher"/> for each move.</summary>
+public sealed class NeuralPlayer(InferenceBatcher batcher, NeuralPlayOptions options, int seed) : IPlayer
+{
+    private readonly Random _random = new(seed);
+
+    public ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public async ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken)
+    {
+        var context = new EncodingContext(options.MaxMovesPerGame, game.RepetitionCount());
+        var answer = await batcher.EvaluateAsync(game.Position, context, cancellationToken).ConfigureAwait(false);
+        return PlayerAction.Play(answer.Moves[Pick(answer.Probabilities)], answer.Value);
+    }
+
+    private int Pick(float[] probabilities)
+    {
+        if (options.Temperature <= 0)
+        {
+            int best = 0;
+            for (int i = 1; i < probabilities.Length; i++)
+                if (probabilities[i] > probabilities[best]) best = i;
+            return best;
+        }
+        double inverse = 1.0 / options.Temperature, total = 0;
+        Span<double> weights = probabilities.Length <= 1024 ? stackalloc double[probabilities.Length] : new double[probabilities.Length];
+        for (int i = 0; i < probabilities.Length; i++) total += weights[i] = Math.Pow(probabilities[i], inverse);
+        double r = _random.NextDouble() * total;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            r -= weights[i];
+            if (r <= 0) return i;
+        }
+        return weights.Length - 1;
+    }
+
+    public ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// A network participant: owns the model and one <see cref="InferenceBatcher"/> that all of its games share, so positions
+/// of concurrent games go through one forward pass.
+/// </summary>
+public sealed class NeuralPlayerFactory : IPlayerFactory
+{
+    private readonly PolicyValueModel _model;
+    private readonly bool _ownsModel;
+    private readonly InferenceBatcher _batcher;
+    private readonly NeuralPlayOptions _options;
+
+    public NeuralPlayerFactory(PolicyValueModel model, PlayerDescriptor descriptor, NeuralPlayOptions? options = null, bool ownsModel = false,
+        ILogger? logger = null)
+    {
+        _model = model;
+        _ownsModel = ownsModel;
+        _options = options ?? new NeuralPlayOptions();
+        _batcher = new InferenceBatcher(model, _options.Batcher, logger);
+        Descriptor = descriptor;
+    }
+
+    /// <summary>A participant from a checkpoint file; its store name defaults to the file name and the hash's first 8 digits.</summary>
+    /// <exception cref="CheckpointException">The checkpoint cannot be used.</exception>
+    public static NeuralPlayerFactory FromCheckpoint(string path, string? name = null, NeuralPlayOptions? options = null, ILogger? logger = null)
+    {
+        var checkpoint = CheckpointFile.Load(path);
+        var descriptor = new PlayerDescriptor(
+            name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}", "checkpoint",
+            Path.GetFullPath(path), checkpoint.Sha256, Details: checkpoint.Info.Model.Describe());
+        var device = options?.Batcher.Device ?? torch.CPU;
+        if (device.type != DeviceType.CPU) checkpoint.Model.to(device);
+        return new NeuralPlayerFactory(checkpoint.Model, descriptor, options, ownsModel: true, logger);
+    }
+
+    public PlayerDescriptor Descriptor { get; }
+
+    /// <summary>The batcher the participant's games share (for throughput figures).</summary>
+    public InferenceBatcher Batcher => _batcher;
+
+    public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IPlayer>(new NeuralPlayer(_batcher, _options, gameSeed));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _batcher.DisposeAsync().ConfigureAwait(false);
+        if (_ownsModel) _model.Dispose();
+    }
+}
