@@ -83,6 +83,8 @@ public static class CheckpointFile
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // A null where the type allows none ("model": null) is invalid metadata, not a NullReferenceException later.
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Writes a checkpoint atomically (temporary file, flush to disk, rename). Returns the payload's SHA-256 (hex).</summary>

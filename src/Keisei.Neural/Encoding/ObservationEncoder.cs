@@ -57,7 +57,7 @@ public sealed class Core46Encoder : ObservationEncoder
     private static ReadOnlySpan<sbyte> KindPlane => [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, 12, 13];
 
     public override void Encode(Position position, in EncodingContext context, Span<float> destination) =>
-        EncodeCore(position, context, destination[..(46 * 81)]);
+        EncodeCore(position, context, destination);
 
     /// <summary>Writes the 46 core planes into the first 46 · 81 floats of <paramref name="destination"/>.</summary>
     internal static void EncodeCore(Position position, in EncodingContext context, Span<float> destination)

@@ -1,0 +1,222 @@
+using Keisei.Neural.Encoding;
+using Keisei.Neural.Models;
+using Keisei.Shogi;
+using TorchSharp;
+using static TorchSharp.torch;
+using static Keisei.Neural.Tests.TestSupport;
+
+namespace Keisei.Neural.Tests;
+
+[Collection(TorchCollection.Name)]
+public class ModelTests
+{
+    public static readonly ModelConfig TinyResNet = new() { TowerDepth = 1, TowerWidth = 8 };
+    public static readonly ModelConfig TinyQuick = new() { Architecture = ModelConfig.Quick, Channels = 8, Layers = 1 };
+
+    public static ModelConfig Tiny(string architecture, string observation) =>
+        (architecture == ModelConfig.ResNet ? TinyResNet : TinyQuick) with { Observation = observation };
+
+    public static TheoryData<string, string> Architectures => new()
+    {
+        { ModelConfig.ResNet, "core46" },
+        { ModelConfig.ResNet, "core46+" },
+        { ModelConfig.Quick, "core46" },
+        { ModelConfig.Quick, "core46+" },
+    };
+
+    /// <summary>The observations of some positions as one N × C × 9 × 9 batch.</summary>
+    public static Tensor Observations(ObservationEncoder encoder, IReadOnlyList<Position> positions)
+    {
+        var data = new float[positions.Count * encoder.Size];
+        for (int i = 0; i < positions.Count; i++)
+            encoder.Encode(positions[i], new EncodingContext(), data.AsSpan(i * encoder.Size, encoder.Size));
+        return torch.tensor(data, [positions.Count, encoder.Channels, 9, 9]);
+    }
+
+    /// <summary>The legal masks of some positions as one N × 13,527 bool tensor.</summary>
+    public static Tensor Masks(IReadOnlyList<Position> positions)
+    {
+        var data = new bool[positions.Count * ActionSpace.Size];
+        for (int i = 0; i < positions.Count; i++) ActionSpace.LegalMask(positions[i], data.AsSpan(i * ActionSpace.Size, ActionSpace.Size));
+        return torch.tensor(data, [positions.Count, ActionSpace.Size]);
+    }
+
+    public static List<Position> SomePositions(int count, int seed = 1) =>
+        RandomPositions(seed, games: 4, maxPlies: 120, stride: 7).Where(p => p.HasLegalMove()).Take(count).ToList();
+
+    /// <summary>Copies of every parameter and buffer, by name.</summary>
+    public static Dictionary<string, Tensor> Snapshot(nn.Module module) =>
+        module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    /// <summary>True when both tensors have the same shape, type and elements.</summary>
+    public static bool Same(Tensor a, Tensor b) =>
+        a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && (a.numel() == 0 || a.eq(b).all().item<bool>());
+
+    /// <summary>Largest absolute difference between two float tensors of one shape.</summary>
+    public static float MaxDifference(Tensor a, Tensor b)
+    {
+        Assert.Equal(a.shape, b.shape);
+        return (a - b).abs().max().item<float>();
+    }
+
+    internal static void AssertSameState(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, tensor) in expected)
+            Assert.True(Same(tensor, actual[name]), $"{name} differs");
+    }
+
+    /// <summary>The parameter count worked out by hand from the architecture.</summary>
+    private static long ExpectedParameters(ModelConfig c)
+    {
+        long a = ActionSpace.Size, input = c.InputChannels;
+        if (c.Architecture == ModelConfig.Quick)
+        {
+            long ch = c.Channels;
+            long body = input * ch * 9 + ch + c.Layers * (ch * ch * 9 + ch);
+            long policy = ch * 2 + 2 + 162 * a + a;
+            long value = ch * 2 + 2 + 162 * 64 + 64 + 64 + 1;
+            return body + policy + value;
+        }
+        long w = c.TowerWidth, hidden = (long)Math.Round(w * c.SeRatio);
+        long se = c.SeRatio > 0 && hidden > 0 ? w * hidden + hidden + hidden * w + w : 0;
+        long stem = input * w * 9 + 2 * w;
+        long block = 2 * (w * w * 9) + 2 * (2 * w) + se;
+        long policyHead = w * 2 + 2 * 2 + 162 * a + a;
+        long valueHead = w + 2 + 81 * 256 + 256 + 256 + 1;
+        return stem + c.TowerDepth * block + policyHead + valueHead;
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void OutputShapesAndValueRange(string architecture, string observation)
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = Tiny(architecture, observation);
+        using var model = PolicyValueModel.Create(config, seed: 1);
+        var positions = SomePositions(5);
+        var input = Observations(ObservationEncoder.ByName(observation), positions);
+        foreach (bool train in new[] { true, false })
+        {
+            model.train(train);
+            var (logits, value) = model.forward(input);
+            Assert.Equal([5L, 13527L], logits.shape);
+            Assert.Equal([5L], value.shape);
+            Assert.Equal(ScalarType.Float32, logits.dtype);
+            Assert.True(logits.isfinite().all().item<bool>());
+            var values = value.data<float>().ToArray();
+            Assert.All(values, v => Assert.InRange(v, -1f, 1f));
+        }
+        Assert.Equal(ExpectedParameters(config), model.ParameterCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void SameSeedGivesIdenticalWeightsAndAnotherSeedDifferentOnes(string architecture, string observation)
+    {
+        var config = Tiny(architecture, observation);
+        using var a = PolicyValueModel.Create(config, seed: 42);
+        torch.rand(100); // the global generator's earlier use must not matter
+        using var b = PolicyValueModel.Create(config, seed: 42);
+        using var c = PolicyValueModel.Create(config, seed: 43);
+        AssertSameState(Snapshot(a), Snapshot(b));
+        var sa = Snapshot(a);
+        var sc = Snapshot(c);
+        var differing = sa.Keys.Where(k => !Same(sa[k], sc[k])).ToList();
+        // Every randomly initialised weight differs; BatchNorm's constant initialisation does not.
+        Assert.Contains(differing, k => k.Contains("conv", StringComparison.OrdinalIgnoreCase) || k.StartsWith("_body", StringComparison.Ordinal) || k.StartsWith("_stem", StringComparison.Ordinal));
+        Assert.True(differing.Count >= 4, $"only {differing.Count} tensors differ: {string.Join(", ", differing)}");
+    }
+
+    [Fact]
+    public void MaskedLogSoftmaxPutsAllProbabilityOnLegalMoves()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = PolicyValueModel.Create(TinyQuick, seed: 3);
+        model.eval();
+        var positions = SomePositions(6, seed: 4);
+        positions.Add(Position.StartPosition());
+        var input = Observations(Core46Encoder.Instance, positions);
+        var masks = Masks(positions);
+        // Scale the logits up so that the illegal ones would matter if they leaked.
+        var logits = model.forward(input).Logits * 50;
+        var probabilities = PolicyValueModel.MaskedLogSoftmax(logits, masks).exp();
+        Assert.Equal(logits.shape, probabilities.shape);
+        var p = probabilities.data<float>().ToArray();
+        var m = masks.data<bool>().ToArray();
+        for (int row = 0; row < positions.Count; row++)
+        {
+            double legalSum = 0;
+            int legal = 0;
+            for (int i = 0; i < ActionSpace.Size; i++)
+            {
+                float value = p[row * ActionSpace.Size + i];
+                if (m[row * ActionSpace.Size + i])
+                {
+                    Assert.True(value >= 0 && float.IsFinite(value));
+                    legalSum += value;
+                    legal++;
+                }
+                else
+                {
+                    if (value != 0f) Assert.Fail($"illegal action {i} has probability {value}");
+                }
+            }
+            Assert.Equal(TestSupport.LegalMoves(positions[row]).Length, legal);
+            Assert.Equal(1.0, legalSum, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void EvalModeLeavesBatchNormStatisticsAlone()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = PolicyValueModel.Create(TinyResNet, seed: 5);
+        var positions = SomePositions(8, seed: 6);
+        var input = Observations(Core46Encoder.Instance, positions);
+
+        // In training mode a forward pass updates the running statistics (so the check below can fail).
+        model.train();
+        var before = Snapshot(model);
+        model.forward(input);
+        var changed = Snapshot(model).Where(kv => !Same(kv.Value, before[kv.Key])).Select(kv => kv.Key).ToList();
+        Assert.Contains(changed, k => k.EndsWith("running_mean", StringComparison.Ordinal));
+        Assert.Contains(changed, k => k.EndsWith("num_batches_tracked", StringComparison.Ordinal));
+
+        model.eval();
+        var evalBefore = Snapshot(model);
+        var (first, firstValue) = model.forward(input);
+        var (second, secondValue) = model.forward(input);
+        AssertSameState(evalBefore, Snapshot(model));
+        Assert.True(Same(first, second));
+        Assert.True(Same(firstValue, secondValue));
+
+        // In eval mode a position's output does not depend on the rest of its batch.
+        var (single, singleValue) = model.forward(input[..1]);
+        Assert.True(MaxDifference(single, first[..1]) < 1e-5f);
+        Assert.True(MaxDifference(singleValue, firstValue[..1]) < 1e-5f);
+    }
+
+    [Fact]
+    public void DefaultResNetParameterCountIsStable()
+    {
+        long first, second;
+        using (var a = PolicyValueModel.Create(ModelConfig.KeiseiDefault, seed: 1)) first = a.ParameterCount;
+        using (var b = PolicyValueModel.Create(ModelConfig.KeiseiDefault, seed: 2)) second = b.ParameterCount;
+        Assert.Equal(first, second);
+        Assert.Equal(ExpectedParameters(ModelConfig.KeiseiDefault), first);
+        Assert.Equal(13_257_260L, first);
+        Assert.Equal("resnet 9x256 se0.25 core46", ModelConfig.KeiseiDefault.Describe());
+    }
+
+    [Fact]
+    public void InvalidConfigurationsAreRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => PolicyValueModel.Create(TinyResNet with { TowerDepth = 0 }, seed: 1));
+        Assert.Contains("tower_depth", e.Message);
+        e = Assert.Throws<ArgumentException>(() => PolicyValueModel.Create(TinyResNet with { Observation = "core47" }, seed: 1));
+        Assert.Contains("observation", e.Message);
+        e = Assert.Throws<ArgumentException>(() => PolicyValueModel.Create(TinyResNet with { Architecture = "transformer" }, seed: 1));
+        Assert.Contains("arch", e.Message);
+    }
+}
