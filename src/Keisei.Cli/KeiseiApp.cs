@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 
 namespace Keisei.Cli;
 
@@ -7,10 +8,17 @@ public static class KeiseiApp
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        using var logging = LoggerFactory.Create(builder => builder
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter(level => level >= (Environment.GetEnvironmentVariable("KEISEI_LOG_LEVEL") is { } l && Enum.TryParse<LogLevel>(l, true, out var min) ? min : LogLevel.Warning)));
         var root = new RootCommand("Keisei: train Shogi agents by self-play and evaluate them rigorously.");
         root.Subcommands.Add(PerftCommand.Create(stdout));
         root.Subcommands.Add(ModelCommand.Create(stdout));
         root.Subcommands.Add(DoctorCommand.Create(stdout));
+        root.Subcommands.Add(EvaluateCommand.Create(stdout, stderr, logging));
+        root.Subcommands.Add(RateCommand.Create(stdout));
+        root.Subcommands.Add(GamesCommand.Create(stdout));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

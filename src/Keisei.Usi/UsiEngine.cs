@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Keisei.Shogi;
-using ShogiUsi = Keisei.Shogi.Usi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -464,7 +463,7 @@ public sealed partial class UsiEngine : IAsyncDisposable
         UsiBestMoveKind kind;
         if (best == "resign") kind = UsiBestMoveKind.Resign;
         else if (best == "win") kind = UsiBestMoveKind.Win;
-        else if (ShogiUsi.TryParseSyntax(best) is not null) kind = UsiBestMoveKind.Move;
+        else if (UsiNotation.TryParseSyntax(best) is not null) kind = UsiBestMoveKind.Move;
         else throw Fail(UsiFault.Protocol, $"Engine '{Name}' sent a malformed bestmove: '{line}'");
 
         string? ponder = null;

@@ -1,5 +1,4 @@
 using Keisei.Shogi;
-using ShogiUsi = Keisei.Shogi.Usi;
 
 namespace Keisei.Usi;
 
@@ -79,7 +78,7 @@ public sealed record UsiSearchResult
         if (Kind != UsiBestMoveKind.Move) return false;
         try
         {
-            move = ShogiUsi.ParseMove(position, BestMove);
+            move = UsiNotation.ParseMove(position, BestMove);
             return true;
         }
         catch (FormatException)

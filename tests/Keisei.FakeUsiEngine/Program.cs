@@ -1,6 +1,5 @@
 using System.Globalization;
 using Keisei.Shogi;
-using ShogiUsi = Keisei.Shogi.Usi;
 
 namespace Keisei.FakeUsiEngine;
 
@@ -191,7 +190,7 @@ internal sealed class FakeEngine
         var position = Position.FromSfen(string.Join(' ', t[1..end]));
         if (movesAt >= 0)
             for (int i = movesAt + 1; i < t.Length; i++)
-                position.DoMove(ShogiUsi.ParseMove(position, t[i]));
+                position.DoMove(UsiNotation.ParseMove(position, t[i]));
         return position;
     }
 

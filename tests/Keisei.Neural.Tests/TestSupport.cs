@@ -13,7 +13,7 @@ public sealed class TorchCollection
 internal static class TestSupport
 {
     /// <summary>A move from USI syntax (not checked against a position).</summary>
-    public static Move M(string usi) => Usi.TryParseSyntax(usi) ?? throw new ArgumentException($"bad USI move '{usi}'");
+    public static Move M(string usi) => UsiNotation.TryParseSyntax(usi) ?? throw new ArgumentException($"bad USI move '{usi}'");
 
     /// <summary>
     /// Positions from seeded random playouts (each ply a uniformly random legal move), every <paramref name="stride"/>-th

@@ -12,7 +12,7 @@ public class RecordWriterTests
         var moves = new Move[usi.Length];
         for (int i = 0; i < usi.Length; i++)
         {
-            moves[i] = Usi.ParseMove(position, usi[i]);
+            moves[i] = UsiNotation.ParseMove(position, usi[i]);
             position.DoMove(moves[i]);
         }
         return moves;
@@ -264,7 +264,7 @@ public class RecordWriterTests
 
     private static void Shuffle(Game game, int plies, params string[] cycle)
     {
-        for (int i = 0; i < plies; i++) Assert.True(game.Play(Usi.ParseMove(game.Position, cycle[i % cycle.Length])));
+        for (int i = 0; i < plies; i++) Assert.True(game.Play(UsiNotation.ParseMove(game.Position, cycle[i % cycle.Length])));
     }
 
     [Fact]
@@ -308,7 +308,7 @@ public class RecordWriterTests
     public void IllegalMoveFromAPlayedGame()
     {
         var game = new Game();
-        Assert.True(game.Play(Usi.ParseMove(game.Position, "7g7f")));
+        Assert.True(game.Play(UsiNotation.ParseMove(game.Position, "7g7f")));
         Assert.False(game.Play(Move.Board(Squares.Of(3, 2), Squares.Of(3, 4))));
         var record = game.ToRecord("B", "W");
         Assert.EndsWith("\n   2 反則負け\nまで1手で後手の反則負け\n", KifWriter.Write(record));

@@ -20,7 +20,7 @@ public class ReferenceRulesTests
             string Fix(string m) => flipped ? FlipMove(m) : m;
             var p = Position.FromSfen(start);
             foreach (var m in play.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                p.DoMove(Usi.ParseMove(p, Fix(m)));
+                p.DoMove(UsiNotation.ParseMove(p, Fix(m)));
 
             var list = new MoveList();
             p.GenerateLegalMoves(ref list);
@@ -102,7 +102,7 @@ public class ReferenceRulesTests
         // 5e4c uncovers the lance on 5i and the knight itself attacks 5a: double check, only king moves (no drop, no 5b).
         Check(sfen, play: "5e4c", inCheck: true, exactly: ["5a4a", "5a6a", "5a4b", "5a6b"]);
         var p = Position.FromSfen(sfen);
-        p.DoMove(Usi.ParseMove(p, "5e4c"));
+        p.DoMove(UsiNotation.ParseMove(p, "5e4c"));
         Assert.Equal(2, p.Checkers.Count);
         // 5e4c+ gives only the discovered check: the gold in hand may interpose anywhere on the file.
         Check(sfen, play: "5e4c+", inCheck: true,

@@ -12,7 +12,7 @@ internal static class Util
         return sq;
     }
 
-    public static Move M(string usi) => Usi.TryParseSyntax(usi) ?? throw new ArgumentException($"bad USI move '{usi}'", nameof(usi));
+    public static Move M(string usi) => UsiNotation.TryParseSyntax(usi) ?? throw new ArgumentException($"bad USI move '{usi}'", nameof(usi));
 
     /// <summary>The legal moves of the side to move, in USI.</summary>
     public static HashSet<string> Legal(Position p)

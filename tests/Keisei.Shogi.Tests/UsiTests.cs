@@ -5,44 +5,44 @@ public class UsiTests
     [Fact]
     public void BoardMoveRoundTrip()
     {
-        var m = Usi.TryParseSyntax("7g7f");
+        var m = UsiNotation.TryParseSyntax("7g7f");
         Assert.NotNull(m);
         Assert.False(m.Value.IsDrop);
         Assert.False(m.Value.IsPromotion);
         Assert.Equal(Squares.Of(7, 6), m.Value.From);
         Assert.Equal(Squares.Of(7, 5), m.Value.To);
         Assert.Equal("7g7f", m.Value.ToUsi());
-        Assert.Equal(m.Value, Usi.ParseMove(Position.StartPosition(), "7g7f"));
+        Assert.Equal(m.Value, UsiNotation.ParseMove(Position.StartPosition(), "7g7f"));
     }
 
     [Fact]
     public void PromotionRoundTrip()
     {
-        var m = Usi.TryParseSyntax("8h2b+");
+        var m = UsiNotation.TryParseSyntax("8h2b+");
         Assert.NotNull(m);
         Assert.True(m.Value.IsPromotion);
         Assert.Equal(Squares.Of(8, 7), m.Value.From);
         Assert.Equal(Squares.Of(2, 1), m.Value.To);
         Assert.Equal("8h2b+", m.Value.ToUsi());
-        Assert.NotEqual(m.Value, Usi.TryParseSyntax("8h2b"));
+        Assert.NotEqual(m.Value, UsiNotation.TryParseSyntax("8h2b"));
 
         var p = Position.StartPosition();
-        p.DoMove(Usi.ParseMove(p, "7g7f"));
-        p.DoMove(Usi.ParseMove(p, "3c3d"));
-        Assert.Equal(m.Value, Usi.ParseMove(p, "8h2b+"));
-        Assert.Equal("8h2b", Usi.ParseMove(p, "8h2b").ToUsi()); // promotion is optional here
+        p.DoMove(UsiNotation.ParseMove(p, "7g7f"));
+        p.DoMove(UsiNotation.ParseMove(p, "3c3d"));
+        Assert.Equal(m.Value, UsiNotation.ParseMove(p, "8h2b+"));
+        Assert.Equal("8h2b", UsiNotation.ParseMove(p, "8h2b").ToUsi()); // promotion is optional here
     }
 
     [Fact]
     public void DropRoundTrip()
     {
-        var m = Usi.TryParseSyntax("P*5e");
+        var m = UsiNotation.TryParseSyntax("P*5e");
         Assert.NotNull(m);
         Assert.True(m.Value.IsDrop);
         Assert.Equal(PieceType.Pawn, m.Value.DropKind);
         Assert.Equal(Squares.Of(5, 4), m.Value.To);
         Assert.Equal("P*5e", m.Value.ToUsi());
-        Assert.Equal(m.Value, Usi.ParseMove(Position.FromSfen("4k4/9/9/9/9/9/9/9/4K4 b P 1"), "P*5e"));
+        Assert.Equal(m.Value, UsiNotation.ParseMove(Position.FromSfen("4k4/9/9/9/9/9/9/9/4K4 b P 1"), "P*5e"));
     }
 
     [Theory]
@@ -54,7 +54,7 @@ public class UsiTests
     [InlineData("L*3h")]
     [InlineData("1a9i")]
     [InlineData("9i1a+")]
-    public void SyntaxRoundTrip(string usi) => Assert.Equal(usi, Usi.TryParseSyntax(usi)?.ToUsi());
+    public void SyntaxRoundTrip(string usi) => Assert.Equal(usi, UsiNotation.TryParseSyntax(usi)?.ToUsi());
 
     [Fact]
     public void EveryLegalMoveRoundTrips()
@@ -64,7 +64,7 @@ public class UsiTests
         p.GenerateLegalMoves(ref list);
         Assert.Equal(178, list.Count);
         foreach (var m in list.ToArray())
-            Assert.Equal(m, Usi.ParseMove(p, m.ToUsi()));
+            Assert.Equal(m, UsiNotation.ParseMove(p, m.ToUsi()));
     }
 
     [Theory]
@@ -90,8 +90,8 @@ public class UsiTests
     [InlineData("resign")]
     public void MalformedIsRejectedWithAMessage(string text)
     {
-        Assert.Null(Usi.TryParseSyntax(text));
-        var e = Assert.Throws<FormatException>(() => Usi.ParseMove(Position.StartPosition(), text));
+        Assert.Null(UsiNotation.TryParseSyntax(text));
+        var e = Assert.Throws<FormatException>(() => UsiNotation.ParseMove(Position.StartPosition(), text));
         Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("not a USI move", e.Message, StringComparison.Ordinal);
     }
@@ -104,8 +104,8 @@ public class UsiTests
     [InlineData("3c3d")] // White's pawn, Black to move
     public void IllegalMoveIsRejectedNamingThePosition(string text)
     {
-        Assert.NotNull(Usi.TryParseSyntax(text));
-        var e = Assert.Throws<FormatException>(() => Usi.ParseMove(Position.StartPosition(), text));
+        Assert.NotNull(UsiNotation.TryParseSyntax(text));
+        var e = Assert.Throws<FormatException>(() => UsiNotation.ParseMove(Position.StartPosition(), text));
         Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("not a legal move", e.Message, StringComparison.Ordinal);
         Assert.Contains(Position.StartSfen, e.Message, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ public sealed class EngineCancellationTests
         Assert.Equal(UsiEngineState.Ready, engine.State);
         // The late bestmove to the cancelled search is discarded; the next search gets its own answer.
         var game = new Game();
-        game.Play(Keisei.Shogi.Usi.ParseMove(game.Position, "7g7f"));
+        game.Play(UsiNotation.ParseMove(game.Position, "7g7f"));
         var r = await engine.GoAsync("startpos", game.Moves, UsiGoLimits.FixedNodes(1), MoveTimeout, TestContext.Timeout);
         Assert.True(r.TryParseBestMove(game.Position, out _), $"'{r.BestMove}' is not legal for White after 7g7f");
         await engine.PingAsync(TestContext.Timeout);

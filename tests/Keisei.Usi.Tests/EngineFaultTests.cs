@@ -12,7 +12,7 @@ public sealed class EngineFaultTests
     {
         await using var engine = await Fake.StartAsync("crash", "--after", "1");
         var first = await engine.GoAsync("startpos", [], UsiGoLimits.FixedNodes(1), MoveTimeout, TestContext.Timeout);
-        var move = Keisei.Shogi.Usi.ParseMove(Position.StartPosition(), first.BestMove);
+        var move = UsiNotation.ParseMove(Position.StartPosition(), first.BestMove);
 
         var e = await Assert.ThrowsAsync<UsiEngineException>(() =>
             engine.GoAsync("startpos", [move], UsiGoLimits.FixedNodes(1), MoveTimeout, TestContext.Timeout));

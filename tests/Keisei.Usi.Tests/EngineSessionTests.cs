@@ -78,7 +78,7 @@ public sealed class EngineSessionTests
         string first = await PlayAsync();
         Assert.Equal(first, await PlayAsync());
         Assert.Equal(Color.White, Position.FromSfen(sfen).SideToMove);
-        Assert.True(Position.FromSfen(sfen).IsLegal(Keisei.Shogi.Usi.TryParseSyntax(first)!.Value));
+        Assert.True(Position.FromSfen(sfen).IsLegal(UsiNotation.TryParseSyntax(first)!.Value));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class EngineSessionTests
         var result = await engine.GoAsync("startpos", [], UsiGoLimits.FixedNodes(1), MoveTimeout, TestContext.Timeout);
 
         Assert.Equal(UsiBestMoveKind.Move, result.Kind);
-        Assert.NotNull(Keisei.Shogi.Usi.TryParseSyntax(result.BestMove));
+        Assert.NotNull(UsiNotation.TryParseSyntax(result.BestMove));
         Assert.False(result.TryParseBestMove(Position.StartPosition(), out var move));
         Assert.Equal(Move.None, move);
         Assert.Equal(UsiEngineState.Ready, engine.State);

@@ -57,7 +57,7 @@ public sealed class InMemoryEngineTests
         {
             Assert.Equal("Scripted", engine.Name);
             await engine.NewGameAsync(TestContext.Timeout);
-            var moves = new[] { Keisei.Shogi.Usi.ParseMove(Position.StartPosition(), "7g7f") };
+            var moves = new[] { UsiNotation.ParseMove(Position.StartPosition(), "7g7f") };
             transport.Respond = OnGo("bestmove 3c3d");
             await engine.GoAsync("sfen " + Position.StartSfen, moves, UsiGoLimits.Byoyomi(500), TimeSpan.FromSeconds(5), TestContext.Timeout);
             await engine.GameOverAsync("win", TestContext.Timeout);

@@ -58,7 +58,7 @@ public static class OpeningBook
             "sfen" => Position.FromSfen(string.Join(' ', head.Skip(1))),
             _ => Position.FromSfen(string.Join(' ', head)),
         };
-        foreach (string token in moves) position.DoMove(Usi.ParseMove(position, token));
+        foreach (string token in moves) position.DoMove(UsiNotation.ParseMove(position, token));
         if (!position.HasLegalMove()) throw new FormatException("the opening ends in a position with no legal move");
         return position.ToSfen();
     }

@@ -1,7 +1,7 @@
 namespace Keisei.Shogi;
 
 /// <summary>USI move notation: <c>7g7f</c>, <c>8h2b+</c>, <c>P*5e</c>.</summary>
-public static class Usi
+public static class UsiNotation
 {
     /// <summary>Parses the syntax of a USI move without checking it against a position; null when malformed.</summary>
     public static Move? TryParseSyntax(ReadOnlySpan<char> text)

@@ -1,0 +1,298 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Keisei.Cli.Config;
+using Keisei.Evaluation;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Statistics;
+using Keisei.Evaluation.Storage;
+using Keisei.Evaluation.Strategies;
+using Keisei.Neural.Checkpoints;
+using Keisei.Neural.Inference;
+using Keisei.Neural.Native;
+using Keisei.Shogi;
+using Keisei.Usi;
+using Microsoft.Extensions.Logging;
+
+namespace Keisei.Cli;
+
+/// <summary><c>keisei evaluate</c>: measure a checkpoint against opponents, store every game, report Elo with intervals.</summary>
+internal static class EvaluateCommand
+{
+    /// <summary>Keys of the config file's <c>evaluation</c> section that this command reads (Keisei's names).</summary>
+    private static readonly string[] EvaluationKeys =
+    [
+        "enable_periodic_evaluation", "evaluation_interval_timesteps", "strategy", "num_games", "max_concurrent_games", "timeout_per_game",
+        "strategy_params", "opponent_type", "max_moves_per_game", "randomize_positions", "random_seed", "save_games", "save_path",
+        "log_file_path_eval", "log_level", "wandb_log_eval", "update_elo", "elo_registry_path", "agent_id", "opponent_id",
+        "previous_model_pool_size", "enable_in_memory_evaluation", "model_weight_cache_size", "enable_parallel_execution",
+        "process_restart_threshold", "temp_agent_device", "clear_cache_after_evaluation", "enable_background_tournaments",
+        "enable_advanced_analytics", "enable_enhanced_opponents", "max_evaluation_time_minutes", "evaluation_timeout_per_game",
+        "max_concurrent_evaluations", "enable_performance_monitoring", "memory_limit_mb", "cpu_limit_percent", "gpu_limit_percent",
+    ];
+
+    public static Command Create(TextWriter stdout, TextWriter stderr, ILoggerFactory logging)
+    {
+        var agent = new Option<string>("--agent") { Description = "Checkpoint to evaluate.", Required = true };
+        var agentName = new Option<string?>("--agent-name") { Description = "Name of the agent in the results database (default: file name and hash)." };
+        var strategy = new Option<string?>("--strategy") { Description = "single_opponent (default), tournament, ladder, benchmark or custom." };
+        var opponents = new Option<string[]>("--opponent")
+        {
+            Description = "Opponent: random, heuristic, ckpt:<path> or usi:\"<command line>\". Repeat for several.",
+        };
+        var games = new Option<int?>("--games", "-n") { Description = "Games to play (default 20, or evaluation.num_games); rounded up to whole colour-swapped pairs." };
+        var concurrency = new Option<int?>("--concurrency", "-j") { Description = "Games played at once (default 4, or evaluation.max_concurrent_games)." };
+        var openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
+        var shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
+        var sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
+        var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
+        var config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
+        var maxPlies = new Option<int?>("--max-plies") { Description = "Plies after which a game is drawn (default 500, or evaluation.max_moves_per_game)." };
+        var moveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 };
+        var gameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." };
+        var temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 };
+        var resignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." };
+        var usiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
+        var usiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
+        var device = new Option<string>("--device") { Description = "Device for network players: cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." };
+        var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
+        var report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
+
+        var command = new Command("evaluate",
+            "Play a checkpoint against opponents (colour-swapped pairs), store each game as it ends, and report Elo with 95% intervals. " +
+            "Running the same command again resumes an interrupted evaluation.")
+        {
+            agent, agentName, strategy, opponents, games, concurrency, openings, shuffle, sprt, db, config, seed, maxPlies, moveTimeout, gameTimeout,
+            temperature, resignValue, usiLimit, usiOption, device, resume, json, report,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var logger = logging.CreateLogger("evaluate");
+            var section = LoadEvaluationSection(result.GetValue(config));
+            string strategyName = result.GetValue(strategy) ?? section.String("strategy") ?? "single_opponent";
+            var strategyParams = section.Map("strategy_params");
+            EvaluationStrategy chosen;
+            try
+            {
+                chosen = EvaluationStrategy.Create(strategyName, strategyParams);
+            }
+            catch (EvaluationConfigException e)
+            {
+                throw new UserInputException(e.Message, e);
+            }
+
+            var opponentSpecs = new List<OpponentSpec>();
+            foreach (string text in result.GetValue(opponents) ?? [])
+                opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(text)));
+            if (opponentSpecs.Count == 0 && strategyName == "single_opponent" && !strategyParams.Has("opponent_name") && section.String("opponent_type") is { } legacy)
+                opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(legacy, "evaluation.opponent_type")));
+
+            int numGames = result.GetValue(games) ?? section.Int("num_games", 20, 1);
+            int jobs = result.GetValue(concurrency) ?? section.Int("max_concurrent_games", 4, 1);
+            int planSeed = result.GetValue(seed) ?? section.Int("random_seed", 1);
+            int plies = result.GetValue(maxPlies) ?? section.Int("max_moves_per_game", 500, 1);
+            double? gameSeconds = result.GetValue(gameTimeout) ?? (section.Has("timeout_per_game") ? section.Double("timeout_per_game", 0) : null);
+            if (numGames < 1) throw new UserInputException($"--games must be 1 or more, found {numGames}");
+            if (jobs < 1) throw new UserInputException($"--concurrency must be 1 or more, found {jobs}");
+
+            IReadOnlyList<Opening> openingList = [Opening.StartPosition];
+            if (result.GetValue(openings) is { } openingsFile)
+            {
+                try
+                {
+                    openingList = OpeningBook.Order(OpeningBook.Load(openingsFile), result.GetValue(shuffle), planSeed);
+                }
+                catch (OpeningsFormatException e)
+                {
+                    throw new UserInputException(e.Message, e);
+                }
+            }
+
+            SprtParameters? sprtParameters = null;
+            if (result.GetValue(sprt) is { } sprtText)
+            {
+                if (!SprtParameters.TryParse(sprtText, out sprtParameters, out string error)) throw new UserInputException($"--sprt: {error}");
+            }
+
+            var torchDevice = Wrap(() => TorchDevices.Resolve(result.GetValue(device)!, logger));
+            var neural = new NeuralPlayOptions
+            {
+                Temperature = result.GetValue(temperature),
+                MaxMovesPerGame = plies,
+                Batcher = new InferenceBatcherOptions { MaxBatch = Math.Max(1, jobs * 2), Device = torchDevice },
+            };
+            var usi = new UsiPlayOptions
+            {
+                Limits = ParseUsiLimit(result.GetValue(usiLimit)!),
+                EngineOptions = ParseAssignments(result.GetValue(usiOption) ?? [], "--usi-option"),
+                StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(db)!)),
+            };
+
+            NeuralPlayerFactory agentFactory;
+            try
+            {
+                agentFactory = NeuralPlayerFactory.FromCheckpoint(result.GetValue(agent)!, result.GetValue(agentName), neural, logger);
+            }
+            catch (CheckpointException e)
+            {
+                throw new UserInputException($"--agent: {e.Message}", e);
+            }
+            await using var agentDisposer = agentFactory;
+            using var store = Wrap(() => ResultsStore.Open(result.GetValue(db)!));
+            await using var participants = new ParticipantResolver(neural, usi, logger);
+            var request = new EvaluationRequest
+            {
+                Agent = agentFactory,
+                Strategy = chosen,
+                StrategyConfigJson = JsonSerializer.Serialize(ToPlain(strategyParams)),
+                Opponents = opponentSpecs,
+                NumGames = numGames,
+                Openings = openingList,
+                Seed = planSeed,
+                Sprt = sprtParameters,
+                ResumeId = result.GetValue(resume),
+                Arena = new ArenaOptions
+                {
+                    Concurrency = jobs,
+                    Rules = new GameRules { MaxPlies = plies },
+                    MoveTimeout = TimeSpan.FromSeconds(result.GetValue(moveTimeout)),
+                    GameTimeout = gameSeconds is > 0 ? TimeSpan.FromSeconds(gameSeconds.Value) : null,
+                    ResignValue = result.GetValue(resignValue),
+                },
+            };
+
+            var line = new ProgressLine(stderr);
+            var progress = new SynchronousProgress<EvaluationProgress>(p => line.Update(Describe(p)));
+            EvaluationReport evaluation;
+            try
+            {
+                evaluation = await new EvaluationRunner(store, participants, logger).RunAsync(request, progress, cancellationToken);
+            }
+            catch (Exception e) when (e is EvaluationConfigException or ResultsStoreException)
+            {
+                line.Finish();
+                throw new UserInputException(e.Message, e);
+            }
+            line.Finish();
+
+            if (result.GetValue(json)) stdout.WriteLine(ReportJson.Summary(evaluation).ToJsonString());
+            else ReportWriter.Console(stdout, evaluation);
+            if (result.GetValue(report) is { } markdown) File.WriteAllText(markdown, ReportWriter.Markdown(evaluation));
+            if (cancellationToken.IsCancellationRequested)
+                stderr.WriteLine($"Interrupted: {evaluation.PlayedGames} of {evaluation.PlannedGames} games are stored; run the same command again to finish.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Describe(EvaluationProgress p)
+    {
+        string elo = p.Elo is { Games: > 0 } e && double.IsFinite(e.Elo)
+            ? string.Create(CultureInfo.InvariantCulture, $"Elo {e.Elo:+0.0;-0.0} ± {e.EloHalfWidth:0.0}")
+            : "Elo n/a";
+        string llr = p.Sprt is { } s ? string.Create(CultureInfo.InvariantCulture, $"  LLR {s.Llr:0.00} [{s.LowerBound:0.00}, {s.UpperBound:0.00}]") : "";
+        return $"games {p.Done}/{p.Planned}  W-D-L {p.Agent.Wins}-{p.Agent.Draws}-{p.Agent.Losses}  {elo}{llr}";
+    }
+
+    private static ParamReader LoadEvaluationSection(string? configPath)
+    {
+        if (configPath is null) return new ParamReader(new Dictionary<string, object?>(), "evaluation");
+        var tree = YamlTree.Load(configPath);
+        var section = tree.Root.TryGetValue("evaluation", out var v) && v is IReadOnlyDictionary<string, object?> map
+            ? new ParamReader(map, "evaluation")
+            : new ParamReader(new Dictionary<string, object?>(), "evaluation");
+        try
+        {
+            section.RejectUnknown(EvaluationKeys);
+        }
+        catch (EvaluationConfigException e)
+        {
+            string key = e.Message.Split(':')[0];
+            throw new UserInputException($"{tree.Where(key)}: {e.Message}", e);
+        }
+        return section;
+    }
+
+    private static object? ToPlain(ParamReader reader) => reader.Keys.ToDictionary(k => k, k => (object?)reader.String(k));
+
+    internal static UsiGoLimits ParseUsiLimit(string text)
+    {
+        var parts = text.Split('=', 2);
+        if (parts.Length != 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) || n <= 0)
+            throw new UserInputException($"--usi-limit: expected movetime=MS, byoyomi=MS, nodes=N or depth=N, found '{text}'");
+        return parts[0] switch
+        {
+            "movetime" => UsiGoLimits.MoveTime((int)n),
+            "byoyomi" => UsiGoLimits.Byoyomi((int)n),
+            "nodes" => UsiGoLimits.FixedNodes(n),
+            "depth" => UsiGoLimits.FixedDepth((int)n),
+            _ => throw new UserInputException($"--usi-limit: unknown limit '{parts[0]}' (movetime, byoyomi, nodes, depth)"),
+        };
+    }
+
+    private static Dictionary<string, string> ParseAssignments(IEnumerable<string> items, string option)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (string item in items)
+        {
+            int eq = item.IndexOf('=');
+            if (eq <= 0) throw new UserInputException($"{option} '{item}': expected name=value");
+            result[item[..eq]] = item[(eq + 1)..];
+        }
+        return result;
+    }
+
+    private static T Wrap<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is EvaluationConfigException or ResultsStoreException or ArgumentException)
+        {
+            throw new UserInputException(e.Message, e);
+        }
+    }
+}
+
+/// <summary>Calls the handler on the reporting thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+{
+    private readonly Lock _lock = new();
+
+    public void Report(T value)
+    {
+        lock (_lock) handler(value);
+    }
+}
+
+/// <summary>A status line on stderr: rewritten in place on a terminal, one line every few seconds otherwise.</summary>
+internal sealed class ProgressLine(TextWriter writer)
+{
+    private readonly bool _terminal = !Console.IsErrorRedirected && ReferenceEquals(writer, Console.Error);
+    private DateTime _last = DateTime.MinValue;
+    private string _text = "";
+
+    public void Update(string text)
+    {
+        _text = text;
+        if (_terminal)
+        {
+            writer.Write("\r" + text.PadRight(Math.Max(text.Length, 20)));
+            return;
+        }
+        if (DateTime.UtcNow - _last < TimeSpan.FromSeconds(2)) return;
+        _last = DateTime.UtcNow;
+        writer.WriteLine(text);
+    }
+
+    public void Finish()
+    {
+        if (_text.Length == 0) return;
+        writer.WriteLine(_terminal ? "" : _text);
+        _text = "";
+    }
+}

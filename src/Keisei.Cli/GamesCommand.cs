@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Text;
+using Keisei.Evaluation.Storage;
+using Keisei.Shogi;
+using Keisei.Shogi.Records;
+
+namespace Keisei.Cli;
+
+/// <summary><c>keisei games export</c>: write an evaluation's stored games as KIF, CSA or USI files.</summary>
+internal static class GamesCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var command = new Command("games", "Work with stored games.");
+        var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
+        var evaluation = new Option<long>("--evaluation") { Description = "Evaluation id (see keisei evaluate's report).", Required = true };
+        var format = new Option<string>("--format") { Description = "kif, csa or usi.", DefaultValueFactory = _ => "kif" };
+        format.AcceptOnlyFromAmong("kif", "csa", "usi");
+        var output = new Option<string>("--out", "-o") { Description = "Folder to write the files into.", Required = true };
+        var export = new Command("export", "Write every stored game of an evaluation to a folder, one file per game (KIF in UTF-8 with BOM).")
+        {
+            db, evaluation, format, output,
+        };
+        export.SetAction(result =>
+        {
+            string path = result.GetValue(db)!;
+            if (!File.Exists(path)) throw new UserInputException($"--db: '{path}' does not exist");
+            using var store = RateCommand.OpenStore(path);
+            long id = result.GetValue(evaluation);
+            if (store.GetEvaluation(id) is null) throw new UserInputException($"--evaluation: no evaluation {id} in '{path}'");
+            var names = store.Players().ToDictionary(p => p.Id, p => p.Name);
+            string folder = result.GetValue(output)!;
+            Directory.CreateDirectory(folder);
+            string kind = result.GetValue(format)!;
+            int count = 0;
+            foreach (var game in store.Games(id))
+            {
+                var record = ToRecord(game, names);
+                string file = Path.Combine(folder, $"evaluation{id}-game{game.GameIndex:D4}.{kind}");
+                switch (kind)
+                {
+                    case "kif":
+                        File.WriteAllText(file, KifWriter.Write(record), new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+                        break;
+                    case "csa":
+                        File.WriteAllText(file, CsaWriter.Write(record), new UTF8Encoding(false));
+                        break;
+                    default:
+                        File.WriteAllText(file, UsiLine(game) + "\n", new UTF8Encoding(false));
+                        break;
+                }
+                count++;
+            }
+            stdout.WriteLine($"Wrote {count} games of evaluation {id} to {Path.GetFullPath(folder)} as {kind}");
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(export);
+        return command;
+    }
+
+    private static string UsiLine(StoredGame game) =>
+        (game.StartSfen == Position.StartSfen ? "position startpos" : $"position sfen {game.StartSfen}") +
+        (game.Moves.Count > 0 ? " moves " + string.Join(' ', game.Moves) : "");
+
+    internal static GameRecord ToRecord(StoredGame game, IReadOnlyDictionary<long, string> names)
+    {
+        var position = Position.FromSfen(game.StartSfen);
+        var moves = new List<Move>(game.Moves.Count);
+        foreach (string text in game.Moves)
+        {
+            var move = UsiNotation.ParseMove(position, text);
+            position.DoMove(move);
+            moves.Add(move);
+        }
+        return new GameRecord(game.StartSfen, moves, game.Result, game.Termination, names[game.BlackPlayerId], names[game.WhitePlayerId],
+            game.FinishedAt - TimeSpan.FromMilliseconds(game.DurationMs));
+    }
+}

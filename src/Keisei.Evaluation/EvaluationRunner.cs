@@ -1,0 +1,298 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Statistics;
+using Keisei.Evaluation.Storage;
+using Keisei.Evaluation.Strategies;
+using Keisei.Shogi;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keisei.Evaluation;
+
+/// <summary>Everything one evaluation needs: the agent, how to choose opponents and games, how to play them.</summary>
+public sealed record EvaluationRequest
+{
+    public required IPlayerFactory Agent { get; init; }
+    public required EvaluationStrategy Strategy { get; init; }
+
+    /// <summary>The strategy parameters as given (kept with the evaluation in the store).</summary>
+    public string StrategyConfigJson { get; init; } = "{}";
+
+    /// <summary>Opponents given directly (command line); strategies may use their own pools instead.</summary>
+    public IReadOnlyList<OpponentSpec> Opponents { get; init; } = [];
+
+    public int NumGames { get; init; } = 20;
+    public IReadOnlyList<Opening> Openings { get; init; } = [Opening.StartPosition];
+    public int Seed { get; init; } = 1;
+    public ArenaOptions Arena { get; init; } = new();
+
+    /// <summary>Stop early once the agent's results decide between the SPRT's hypotheses (null: play every game).</summary>
+    public SprtParameters? Sprt { get; init; }
+
+    /// <summary>Continue this stored evaluation (its plan must be the same); null finds one by plan or starts a new one.</summary>
+    public long? ResumeId { get; init; }
+}
+
+/// <summary>Live figures after each game.</summary>
+public sealed record EvaluationProgress(int Done, int Planned, WdlCounts Agent, EloEstimate? Elo, SprtResult? Sprt);
+
+/// <summary>The agent's results against one opponent.</summary>
+public sealed record OpponentResult(string Opponent, WdlCounts Counts, WdlCounts AsBlack, WdlCounts AsWhite, PairCounts Pairs, EloEstimate Elo,
+    EloEstimate? PairElo, MatchSummary Summary);
+
+/// <summary>A benchmark case's outcome.</summary>
+public sealed record BenchmarkCaseResult(string Case, string Opponent, WdlCounts Counts, double RequiredScore, bool Passed);
+
+/// <summary>What an evaluation found.</summary>
+public sealed record EvaluationReport(
+    long EvaluationId,
+    string Status,
+    string Strategy,
+    string Agent,
+    int PlannedGames,
+    int PlayedGames,
+    WdlCounts Total,
+    EloEstimate TotalElo,
+    EloEstimate? TotalPairElo,
+    IReadOnlyList<OpponentResult> Opponents,
+    SprtResult? Sprt,
+    IReadOnlyList<BenchmarkCaseResult> Benchmark,
+    double? BenchmarkPassRate,
+    IReadOnlyList<PoolRating> Pool,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// Runs an evaluation end to end: plans it with the strategy, stores the plan, plays the games not yet stored (so a killed
+/// run started again finishes exactly the planned games), stores each game as it ends, stops early on an SPRT decision,
+/// and summarises: per-opponent Elo with intervals, per-colour results, game lengths, terminations, pool ratings.
+/// </summary>
+public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver participants, ILogger? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public async Task<EvaluationReport> RunAsync(EvaluationRequest request, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pool = PoolRatings.Fit(store, anchor: null);
+        var context = new PlanContext(request.Agent.Descriptor.Name, request.Opponents, request.NumGames, request.Openings,
+            name => pool.FirstOrDefault(r => r.Name == name && r.Rated)?.Rating);
+        var matchups = request.Strategy.Plan(context);
+        var schedule = Schedule(request, matchups);
+        if (schedule.Count == 0) throw new EvaluationConfigException("the evaluation plans no games");
+
+        string key = PlanKey(request, schedule);
+        var evaluation = request.ResumeId is { } id
+            ? store.GetEvaluation(id) ?? throw new EvaluationConfigException($"--resume: no evaluation {id} in '{store.Path}'")
+            : store.FindEvaluation(key);
+        if (evaluation is not null && evaluation.Key != key)
+            throw new EvaluationConfigException($"--resume: evaluation {evaluation.Id} was started with a different plan; start it with the same command and options");
+
+        var ids = new Dictionary<IPlayerFactory, long>(ReferenceEqualityComparer.Instance);
+        foreach (var factory in schedule.SelectMany(g => new[] { g.Black, g.White }).Distinct(ReferenceEqualityComparer.Instance).Cast<IPlayerFactory>())
+            ids[factory] = store.EnsurePlayer(factory.Descriptor);
+        long evaluationId = evaluation?.Id ?? store.CreateEvaluation(key, ids[request.Agent], request.Strategy.Name,
+            PlanJson(request, matchups), schedule.Count);
+        if (evaluation is not null)
+        {
+            _logger.LogInformation("Resuming evaluation {Id} ({Status})", evaluationId, evaluation.Status);
+            store.SetEvaluationStatus(evaluationId, "running");
+        }
+
+        var pairIds = new Dictionary<int, long>();
+        foreach (var pair in schedule.GroupBy(g => g.PairIndex))
+        {
+            var first = pair.First();
+            pairIds[pair.Key] = store.EnsurePair(evaluationId, pair.Key, first.Opening.Id, first.Opening.StartSfen, ids[first.Black], ids[first.White]);
+        }
+
+        var tally = new Tally(request.Agent, schedule);
+        foreach (var stored in store.Games(evaluationId)) tally.Add(stored.GameIndex, stored.Result, stored.Plies, stored.Termination);
+        var done = store.StoredGameIndices(evaluationId);
+        var remaining = schedule.Where(g => !done.Contains(g.Index)).ToList();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        SprtResult? sprt = Check(request, tally);
+        if (sprt is { Decision: not SprtDecision.Continue }) remaining.Clear();
+        progress?.Report(tally.Progress(schedule.Count, sprt));
+        var arena = new MatchArena(request.Arena, _logger);
+        await arena.RunAsync(remaining, (game, _) =>
+            {
+                store.RecordGame(evaluationId, pairIds[game.Scheduled.PairIndex], game.Scheduled.Index, ids[game.Scheduled.Black],
+                    ids[game.Scheduled.White], game.Scheduled.Opening.StartSfen, game.Moves, game.Result, game.Termination, game.Duration, game.Detail);
+                tally.Add(game.Scheduled.Index, game.Result, game.Plies, game.Termination);
+                UpdateIncrementalElo(ids[game.Scheduled.Black], ids[game.Scheduled.White], game.Result);
+                sprt = Check(request, tally);
+                progress?.Report(tally.Progress(schedule.Count, sprt));
+                if (sprt is { Decision: not SprtDecision.Continue }) stop.Cancel();
+                return ValueTask.CompletedTask;
+            }, stop.Token).ConfigureAwait(false);
+
+        string status = sprt switch
+        {
+            { Decision: SprtDecision.AcceptH1 } => "sprt_accepted_h1",
+            { Decision: SprtDecision.AcceptH0 } => "sprt_accepted_h0",
+            _ when tally.Played == schedule.Count => "completed",
+            _ => "stopped",
+        };
+        pool = PoolRatings.Fit(store, anchor: null);
+        var report = tally.Report(evaluationId, status, request, schedule.Count, matchups, sprt, pool, clock.Elapsed);
+        store.SetEvaluationStatus(evaluationId, status, ReportJson.Summary(report).ToJsonString());
+        if (pool.Count > 0) store.AddRatingSnapshot(evaluationId, "bradley-terry", pool[0].Anchor, ReportJson.Pool(pool).ToJsonString());
+        return report;
+    }
+
+    private void UpdateIncrementalElo(long black, long white, GameResult result)
+    {
+        var players = store.Players().ToDictionary(p => p.Id);
+        double scoreBlack = result switch { GameResult.BlackWin => 1, GameResult.WhiteWin => 0, _ => 0.5 };
+        var (newBlack, newWhite) = IncrementalElo.Updated(players[black].IncrementalElo, players[white].IncrementalElo, scoreBlack);
+        store.SetIncrementalElo(black, newBlack);
+        store.SetIncrementalElo(white, newWhite);
+    }
+
+    private static SprtResult? Check(EvaluationRequest request, Tally tally)
+    {
+        if (request.Sprt is null || tally.Played == 0) return null;
+        var pairs = tally.AgentPairs;
+        return pairs.Pairs > 0 ? Sprt.Evaluate(request.Sprt, pairs) : Sprt.Evaluate(request.Sprt, tally.AgentCounts);
+    }
+
+    /// <summary>Expands matches into games: each opening played as a colour-swapped pair, pairs numbered across the plan.</summary>
+    private List<ScheduledGame> Schedule(EvaluationRequest request, IReadOnlyList<Matchup> matchups)
+    {
+        var games = new List<ScheduledGame>();
+        int pairIndex = 0;
+        foreach (var m in matchups)
+        {
+            var a = m.A is null ? request.Agent : participants.Get(m.A);
+            var b = participants.Get(m.B);
+            var openings = m.Openings.Count > 0 ? m.Openings : [Opening.StartPosition];
+            int units = m.BothColors ? m.Games / 2 : m.Games;
+            for (int k = 0; k < units; k++, pairIndex++)
+            {
+                var opening = openings[k % openings.Count];
+                if (m.BothColors)
+                {
+                    games.Add(new ScheduledGame(games.Count, pairIndex, opening, a, b, GameSeed(request.Seed, games.Count)));
+                    games.Add(new ScheduledGame(games.Count, pairIndex, opening, b, a, GameSeed(request.Seed, games.Count)));
+                }
+                else
+                {
+                    bool aBlack = k % 2 == 0;
+                    games.Add(new ScheduledGame(games.Count, pairIndex, opening, aBlack ? a : b, aBlack ? b : a, GameSeed(request.Seed, games.Count)));
+                }
+            }
+        }
+        return games;
+    }
+
+    private static int GameSeed(int seed, int index) => HashCode.Combine(seed, index) & int.MaxValue;
+
+    /// <summary>Identifies a plan: the same command and options give the same key, so a restarted evaluation resumes.</summary>
+    private static string PlanKey(EvaluationRequest request, IReadOnlyList<ScheduledGame> schedule)
+    {
+        var sb = new StringBuilder();
+        sb.Append(request.Strategy.Name).Append('|').Append(request.StrategyConfigJson).Append('|').Append(request.Seed).Append('|')
+            .Append(request.Arena.Rules.MaxPlies).Append('|').Append(request.Sprt?.ToString()).Append('\n');
+        foreach (var g in schedule)
+            sb.Append(g.Index).Append(' ').Append(g.PairIndex).Append(' ').Append(g.Opening.StartSfen).Append(' ')
+                .Append(Identity(g.Black.Descriptor)).Append(' ').Append(Identity(g.White.Descriptor)).Append(' ').Append(g.Seed).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    private static string Identity(PlayerDescriptor d) => $"{d.Name}/{d.Kind}/{d.CheckpointSha256}/{d.EngineCommand}";
+
+    private static string PlanJson(EvaluationRequest request, IReadOnlyList<Matchup> matchups) => JsonSerializer.Serialize(new
+    {
+        strategy = request.Strategy.Name,
+        strategy_params = JsonDocument.Parse(request.StrategyConfigJson).RootElement,
+        num_games = request.NumGames,
+        seed = request.Seed,
+        max_plies = request.Arena.Rules.MaxPlies,
+        concurrency = request.Arena.Concurrency,
+        sprt = request.Sprt?.ToString(),
+        matches = matchups.Select(m => new { a = m.A?.Name ?? request.Agent.Descriptor.Name, b = m.B.Name, games = m.Games, m.CaseName }),
+    });
+
+    /// <summary>Results gathered so far, from the agent's side.</summary>
+    private sealed class Tally(IPlayerFactory agent, IReadOnlyList<ScheduledGame> schedule)
+    {
+        private readonly Dictionary<int, (double? AgentScore, Color AgentColor, int Plies, TerminationReason Reason, string Opponent, int Pair)> _games = [];
+
+        public int Played => _games.Count;
+
+        public void Add(int index, GameResult result, int plies, TerminationReason reason)
+        {
+            var g = schedule[index];
+            bool agentBlack = ReferenceEquals(g.Black, agent), agentWhite = ReferenceEquals(g.White, agent);
+            double? score = null;
+            if (agentBlack || agentWhite)
+                score = result switch
+                {
+                    GameResult.Draw => 0.5,
+                    GameResult.BlackWin => agentBlack ? 1 : 0,
+                    _ => agentWhite ? 1 : 0,
+                };
+            string opponent = agentBlack ? g.White.Descriptor.Name : agentWhite ? g.Black.Descriptor.Name : "";
+            _games[index] = (score, agentBlack ? Color.Black : Color.White, plies, reason, opponent, g.PairIndex);
+        }
+
+        private IEnumerable<(double Score, Color Color, int Plies, TerminationReason Reason, string Opponent, int Pair, int Index)> AgentGames =>
+            _games.Where(kv => kv.Value.AgentScore is not null)
+                .Select(kv => (kv.Value.AgentScore!.Value, kv.Value.AgentColor, kv.Value.Plies, kv.Value.Reason, kv.Value.Opponent, kv.Value.Pair, kv.Key));
+
+        public WdlCounts AgentCounts => WdlCounts.FromScores(AgentGames.Select(g => g.Score));
+
+        public PairCounts AgentPairs => PairsOf(AgentGames);
+
+        private static PairCounts PairsOf(IEnumerable<(double Score, Color Color, int Plies, TerminationReason Reason, string Opponent, int Pair, int Index)> games) =>
+            PairCounts.FromPairs(games.GroupBy(g => g.Pair).Where(p => p.Count() == 2)
+                .Select(p => p.OrderBy(g => g.Index).ToArray()).Select(p => (p[0].Score, p[1].Score)));
+
+        public EvaluationProgress Progress(int planned, SprtResult? sprt)
+        {
+            var counts = AgentCounts;
+            return new EvaluationProgress(Played, planned, counts, counts.Games > 0 ? EloEstimate.FromCounts(counts) : null, sprt);
+        }
+
+        public EvaluationReport Report(long id, string status, EvaluationRequest request, int planned, IReadOnlyList<Matchup> matchups,
+            SprtResult? sprt, IReadOnlyList<PoolRating> pool, TimeSpan elapsed)
+        {
+            var agentGames = AgentGames.ToList();
+            var opponents = agentGames.GroupBy(g => g.Opponent).OrderBy(g => g.Key, StringComparer.Ordinal).Select(group =>
+            {
+                var list = group.ToList();
+                var counts = WdlCounts.FromScores(list.Select(g => g.Score));
+                var pairs = PairsOf(list);
+                return new OpponentResult(group.Key, counts,
+                    WdlCounts.FromScores(list.Where(g => g.Color == Color.Black).Select(g => g.Score)),
+                    WdlCounts.FromScores(list.Where(g => g.Color == Color.White).Select(g => g.Score)),
+                    pairs, EloEstimate.FromCounts(counts), pairs.Pairs > 0 ? EloEstimate.FromPairs(pairs) : null,
+                    MatchSummary.From(list.Select(g => new GameOutcome(g.Score, g.Color, g.Plies, g.Reason))));
+            }).ToList();
+
+            var benchmark = new List<BenchmarkCaseResult>();
+            int firstPair = 0;
+            foreach (var m in matchups)
+            {
+                int units = m.BothColors ? m.Games / 2 : m.Games;
+                var range = Enumerable.Range(firstPair, units).ToHashSet();
+                firstPair += units;
+                if (m.CaseName is null) continue;
+                var caseGames = agentGames.Where(g => range.Contains(g.Pair)).ToList();
+                var counts = WdlCounts.FromScores(caseGames.Select(g => g.Score));
+                bool passed = counts.Games > 0 && (m.PassScore is { } min ? counts.Score >= min : counts.Score > 0.5);
+                benchmark.Add(new BenchmarkCaseResult(m.CaseName, m.B.Name, counts, m.PassScore ?? 0.5, passed));
+            }
+
+            var total = AgentCounts;
+            var totalPairs = AgentPairs;
+            return new EvaluationReport(id, status, request.Strategy.Name, agent.Descriptor.Name, planned, Played, total,
+                EloEstimate.FromCounts(total), totalPairs.Pairs > 0 ? EloEstimate.FromPairs(totalPairs) : null, opponents, sprt, benchmark,
+                benchmark.Count > 0 ? benchmark.Count(b => b.Passed) / (double)benchmark.Count : null, pool, elapsed);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Shogi;
+
+namespace Keisei.Evaluation.Tests.Evaluation;
+
+public class ArenaTests
+{
+    private static List<ScheduledGame> Pairs(IPlayerFactory a, IPlayerFactory b, int pairs, Opening? opening = null)
+    {
+        var games = new List<ScheduledGame>();
+        for (int p = 0; p < pairs; p++)
+        {
+            games.Add(new ScheduledGame(games.Count, p, opening ?? Opening.StartPosition, a, b, 100 + games.Count));
+            games.Add(new ScheduledGame(games.Count, p, opening ?? Opening.StartPosition, b, a, 100 + games.Count));
+        }
+        return games;
+    }
+
+    private static async Task<List<PlayedGame>> Play(IReadOnlyList<ScheduledGame> games, ArenaOptions? options = null, CancellationToken ct = default)
+    {
+        var played = new List<PlayedGame>();
+        await new MatchArena(options ?? new ArenaOptions { Concurrency = 3, Rules = new GameRules { MaxPlies = 300 } })
+            .RunAsync(games, (g, _) => { played.Add(g); return ValueTask.CompletedTask; }, ct);
+        return played;
+    }
+
+    [Fact]
+    public async Task EveryScheduledGameIsPlayedOnceWithLegalMovesAndAResult()
+    {
+        var a = new RandomPlayerFactory("a");
+        var b = new RandomPlayerFactory("b");
+        var played = await Play(Pairs(a, b, 6));
+        Assert.Equal(12, played.Count);
+        Assert.Equal(Enumerable.Range(0, 12), played.Select(g => g.Scheduled.Index).Order());
+        foreach (var g in played)
+        {
+            Assert.NotEqual(GameResult.Ongoing, g.Result);
+            Assert.NotEqual(TerminationReason.None, g.Termination);
+            var replay = new Game(new GameRules { MaxPlies = 300 }, g.Scheduled.Opening.StartSfen);
+            foreach (var m in g.Moves) Assert.True(replay.Play(m), $"illegal move {m} in game {g.Scheduled.Index}");
+            Assert.Equal(g.Result, replay.Result);
+            Assert.Equal(g.Termination, replay.Termination);
+        }
+    }
+
+    [Fact]
+    public async Task PairsSwapColoursOnTheSameOpening()
+    {
+        var a = new RandomPlayerFactory("a");
+        var b = new RandomPlayerFactory("b");
+        var opening = new Opening(3, OpeningBook.Parse("startpos moves 7g7f 3c3d"));
+        var games = Pairs(a, b, 3, opening);
+        foreach (var pair in games.GroupBy(g => g.PairIndex))
+        {
+            var two = pair.ToList();
+            Assert.Equal(2, two.Count);
+            Assert.Same(two[0].Black, two[1].White);
+            Assert.Same(two[0].White, two[1].Black);
+            Assert.All(two, g => Assert.Equal(opening.StartSfen, g.Opening.StartSfen));
+        }
+        var played = await Play(games);
+        Assert.All(played, g => Assert.Equal("lnsgkgsnl/1r5b1/pppppp1pp/6p2/9/2P6/PP1PPPPPP/1B5R1/LNSGKGSNL b - 3", g.Scheduled.Opening.StartSfen));
+    }
+
+    [Fact]
+    public async Task MaxPliesEndsInADraw()
+    {
+        var played = await Play(Pairs(new RandomPlayerFactory("a"), new RandomPlayerFactory("b"), 2),
+            new ArenaOptions { Concurrency = 2, Rules = new GameRules { MaxPlies = 10 } });
+        Assert.All(played, g =>
+        {
+            Assert.Equal(GameResult.Draw, g.Result);
+            Assert.Equal(TerminationReason.MaxMoves, g.Termination);
+            Assert.Equal(10, g.Plies);
+        });
+    }
+
+    public static TheoryData<string, TerminationReason> Faults => new()
+    {
+        { "fault-disconnect", TerminationReason.Disconnect },
+        { "fault-stall", TerminationReason.Stall },
+        { "illegal", TerminationReason.IllegalMove },
+        { "throws", TerminationReason.Disconnect },
+        { "slow", TerminationReason.TimeForfeit },
+        { "resign", TerminationReason.Resignation },
+        { "bad-declaration", TerminationReason.IllegalDeclaration },
+    };
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task AFaultIsALossForTheSideAtFaultWithItsReasonAndOtherGamesGoOn(string kind, TerminationReason expected)
+    {
+        var faulty = new FaultyPlayerFactory(kind, async (moves, game, ct) =>
+        {
+            switch (kind)
+            {
+                case "fault-disconnect": throw new PlayerFaultException(TerminationReason.Disconnect, "engine died");
+                case "fault-stall": throw new PlayerFaultException(TerminationReason.Stall, "no readyok");
+                case "illegal": return PlayerAction.Play(Move.Board(Squares.Of(5, 0), Squares.Of(5, 4)));
+                case "throws": throw new InvalidOperationException("bug in a player");
+                case "slow":
+                    await Task.Delay(TimeSpan.FromSeconds(30), ct);
+                    return PlayerAction.Resign();
+                case "resign": return PlayerAction.Resign();
+                default: return PlayerAction.DeclareWin();
+            }
+        });
+        var random = new RandomPlayerFactory("random");
+        var games = Pairs(faulty, random, 1);
+        games.AddRange(Pairs(random, new RandomPlayerFactory("other"), 1).Select(g => g with { Index = g.Index + 2, PairIndex = 1 }));
+        var played = await Play(games, new ArenaOptions { Concurrency = 4, MoveTimeout = TimeSpan.FromMilliseconds(300), Rules = new GameRules { MaxPlies = 200 } });
+
+        Assert.Equal(4, played.Count);
+        foreach (var g in played.Where(g => g.Scheduled.Index < 2))
+        {
+            Assert.Equal(expected, g.Termination);
+            Assert.Equal(0, g.ScoreOf(faulty));
+            Assert.Equal(1, g.ScoreOf(random));
+            Assert.NotEqual(GameResult.Draw, g.Result);
+        }
+        Assert.All(played.Where(g => g.Scheduled.Index >= 2), g => Assert.NotEqual(TerminationReason.None, g.Termination));
+    }
+
+    [Fact]
+    public async Task CancellationAbortsGamesInProgressWithoutReportingThem()
+    {
+        var slow = new FaultyPlayerFactory("slow", async (_, game, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+            var list = new MoveList();
+            game.Position.GenerateLegalMoves(ref list);
+            return PlayerAction.Play(list[0]);
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        var played = await Play(Pairs(slow, new RandomPlayerFactory("r"), 10), new ArenaOptions { Concurrency = 2, Rules = new GameRules { MaxPlies = 400 } }, cts.Token);
+        Assert.True(played.Count < 20);
+        Assert.All(played, g => Assert.NotEqual(TerminationReason.Aborted, g.Termination));
+    }
+
+    [Fact]
+    public async Task ValueBasedResignationResignsAfterTheConfiguredMoves()
+    {
+        var gloomy = new FaultyPlayerFactory("gloomy", (_, game, _) =>
+        {
+            var list = new MoveList();
+            game.Position.GenerateLegalMoves(ref list);
+            return ValueTask.FromResult(PlayerAction.Play(list[0], value: -0.99f));
+        });
+        var played = await Play(Pairs(gloomy, new RandomPlayerFactory("r"), 1),
+            new ArenaOptions { Concurrency = 1, ResignValue = -0.9f, ResignMoves = 3, Rules = new GameRules { MaxPlies = 300 } });
+        Assert.All(played, g =>
+        {
+            Assert.Equal(TerminationReason.Resignation, g.Termination);
+            Assert.Equal(0, g.ScoreOf(gloomy));
+        });
+    }
+}
