@@ -34,7 +34,11 @@ internal static class EvaluateCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr, ILoggerFactory logging)
     {
-        var agent = new Option<string>("--agent") { Description = "Checkpoint to evaluate.", Required = true };
+        var agent = new Option<string>("--agent")
+        {
+            Description = "What to evaluate: a checkpoint file (or ckpt:<path>); also random, heuristic or usi:\"<command>\" for reference runs.",
+            Required = true,
+        };
         var agentName = new Option<string?>("--agent-name") { Description = "Name of the agent in the results database (default: file name and hash)." };
         var strategy = new Option<string?>("--strategy") { Description = "single_opponent (default), tournament, ladder, benchmark or custom." };
         var opponents = new Option<string[]>("--opponent")
@@ -131,18 +135,28 @@ internal static class EvaluateCommand
                 StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(db)!)),
             };
 
-            NeuralPlayerFactory agentFactory;
-            try
-            {
-                agentFactory = NeuralPlayerFactory.FromCheckpoint(result.GetValue(agent)!, result.GetValue(agentName), neural, logger);
-            }
-            catch (CheckpointException e)
-            {
-                throw new UserInputException($"--agent: {e.Message}", e);
-            }
-            await using var agentDisposer = agentFactory;
-            using var store = Wrap(() => ResultsStore.Open(result.GetValue(db)!));
             await using var participants = new ParticipantResolver(neural, usi, logger);
+            string agentText = result.GetValue(agent)!;
+            IPlayerFactory agentFactory;
+            if (agentText is "random" or "heuristic" || agentText.StartsWith("usi:", StringComparison.Ordinal))
+            {
+                var spec = Wrap(() => OpponentSpec.Parse(agentText, "--agent"));
+                agentFactory = participants.Get(spec with { Name = result.GetValue(agentName) ?? $"agent-{spec.Name}" });
+            }
+            else
+            {
+                string path = agentText.StartsWith("ckpt:", StringComparison.Ordinal) ? agentText[5..] : agentText;
+                try
+                {
+                    agentFactory = NeuralPlayerFactory.FromCheckpoint(path, result.GetValue(agentName), neural, logger);
+                }
+                catch (CheckpointException e)
+                {
+                    throw new UserInputException($"--agent: {e.Message}", e);
+                }
+            }
+            await using var agentDisposer = agentFactory as NeuralPlayerFactory;
+            using var store = Wrap(() => ResultsStore.Open(result.GetValue(db)!));
             var request = new EvaluationRequest
             {
                 Agent = agentFactory,

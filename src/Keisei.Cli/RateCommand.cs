@@ -38,6 +38,7 @@ internal static class RateCommand
             }
             stdout.WriteLine($"{store.Games().Count} games, {pool.Count} players; {(anchorName is null ? "pool mean" : anchorName)} = 1500");
             ReportWriter.Table(stdout, ReportWriter.PoolHeader, ReportWriter.PoolRows(pool));
+            if (pool.Any(p => !p.Rated)) stdout.WriteLine(ReportWriter.UnratedNote);
             return ExitCodes.Success;
         });
         return command;

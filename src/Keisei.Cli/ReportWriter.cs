@@ -29,10 +29,13 @@ internal static class ReportWriter
 
     internal static IEnumerable<string[]> PoolRows(IReadOnlyList<PoolRating> pool) => pool.Select((p, i) => new[]
     {
-        (i + 1).ToString(CultureInfo.InvariantCulture), p.Name, p.Rated ? F(p.Rating, "0.0") : "unrated",
-        p.Rated ? F(p.StandardError * Normal.Z95, "0.0") : "-", p.Games.ToString(CultureInfo.InvariantCulture), F(p.Score, "0.000"),
+        (i + 1).ToString(CultureInfo.InvariantCulture), p.Name, F(p.Rating, "0.0") + (p.Rated ? "" : "*"),
+        F(p.StandardError * Normal.Z95, "0.0"), p.Games.ToString(CultureInfo.InvariantCulture), F(p.Score, "0.000"),
         double.IsNaN(p.LosVsNext) ? "-" : Pct(p.LosVsNext), F(p.IncrementalElo, "0"),
     });
+
+    internal const string UnratedNote =
+        "* not really rated yet: all wins, all losses or not connected to the rest; the number comes from a tiny regularisation prior.";
 
     internal static readonly string[] PoolHeader = ["#", "player", "rating", "± 95%", "games", "score", "LOS vs next", "incr. Elo"];
 
@@ -59,6 +62,7 @@ internal static class ReportWriter
             w.WriteLine();
             w.WriteLine("Pool ratings (Bradley-Terry over every stored game):");
             Table(w, PoolHeader, PoolRows(r.Pool));
+            if (r.Pool.Any(p => !p.Rated)) w.WriteLine(UnratedNote);
         }
     }
 

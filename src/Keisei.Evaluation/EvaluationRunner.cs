@@ -189,7 +189,14 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         return games;
     }
 
-    private static int GameSeed(int seed, int index) => HashCode.Combine(seed, index) & int.MaxValue;
+    /// <summary>A per-game seed that is the same in every process (unlike <see cref="HashCode"/>, which is randomised per process).</summary>
+    internal static int GameSeed(int seed, int index)
+    {
+        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)index * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
+    }
 
     /// <summary>Identifies a plan: the same command and options give the same key, so a restarted evaluation resumes.</summary>
     private static string PlanKey(EvaluationRequest request, IReadOnlyList<ScheduledGame> schedule)
