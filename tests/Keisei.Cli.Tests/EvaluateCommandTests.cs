@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Keisei.Evaluation.Storage;
+
+namespace Keisei.Cli.Tests;
+
+public sealed class EvaluateCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("keisei-cli-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    private string QuickCheckpoint()
+    {
+        string path = PathOf("quick.ckpt");
+        if (!File.Exists(path))
+            Assert.Equal(0, CliRunner.Run("model", "init", "--arch", "quick", "--set", "model.channels=8", "--out", path).ExitCode);
+        return path;
+    }
+
+    [Fact]
+    public void EvaluatesACheckpointAndReportsJsonWithIntervals()
+    {
+        var result = CliRunner.Run("evaluate", "--agent", QuickCheckpoint(), "--opponent", "random", "--games", "4", "--max-plies", "60",
+            "--db", PathOf("a.db"), "--json", "--report", PathOf("report.md"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        Assert.Equal(4, root.GetProperty("played_games").GetInt32());
+        var total = root.GetProperty("total");
+        Assert.Equal(4, total.GetProperty("games").GetInt32());
+        Assert.True(total.TryGetProperty("score_ci95", out _));
+        Assert.Equal("random", root.GetProperty("opponents")[0].GetProperty("opponent").GetString());
+        Assert.Contains("| opponent |", File.ReadAllText(PathOf("report.md")));
+    }
+
+    [Fact]
+    public void RateAndExportWorkOnTheStoredGames()
+    {
+        Assert.Equal(0, CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", "random", "--games", "4", "--max-plies", "80", "--db", PathOf("b.db")).ExitCode);
+        var rate = CliRunner.Run("rate", "--db", PathOf("b.db"), "--json");
+        Assert.Equal(0, rate.ExitCode);
+        using var doc = JsonDocument.Parse(rate.Stdout);
+        Assert.Equal(2, doc.RootElement.GetProperty("players").GetArrayLength());
+
+        foreach (string format in new[] { "kif", "csa", "usi" })
+        {
+            var export = CliRunner.Run("games", "export", "--db", PathOf("b.db"), "--evaluation", "1", "--format", format, "--out", PathOf(format));
+            Assert.Equal(0, export.ExitCode);
+            Assert.Equal(4, Directory.GetFiles(PathOf(format), $"*.{format}").Length);
+        }
+        string kif = File.ReadAllText(Directory.GetFiles(PathOf("kif")).Order().First());
+        Assert.Contains("手合割：平手", kif);
+        Assert.Contains("先手：agent-heuristic", kif);
+        Assert.Matches(@"まで\d+手", kif);
+        string csa = File.ReadAllText(Directory.GetFiles(PathOf("csa")).Order().First());
+        Assert.StartsWith("V2.2", csa);
+        Assert.Contains("PI", csa);
+        Assert.StartsWith("position startpos moves ", File.ReadAllText(Directory.GetFiles(PathOf("usi")).Order().First()));
+    }
+
+    [Theory]
+    [InlineData("--strategy", "tournement", "did you mean 'tournament'")]
+    [InlineData("--opponent", "stockfish", "expected random, heuristic, ckpt:<path> or usi:")]
+    [InlineData("--sprt", "elo0=0,elo1=x", "elo1")]
+    public void BadOptionsExitWithTwoAndSayWhy(string option, string value, string expected)
+    {
+        var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", "random", option, value, "--db", PathOf("c.db"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+    }
+
+    [Fact]
+    public void AMissingCheckpointNamesTheFile()
+    {
+        var result = CliRunner.Run("evaluate", "--agent", PathOf("nope.ckpt"), "--opponent", "random", "--db", PathOf("d.db"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("nope.ckpt", result.Stderr);
+        Assert.Contains("does not exist", result.Stderr);
+    }
+
+    [Fact]
+    public void ConfigFileErrorsNameTheFileLineAndKey()
+    {
+        File.WriteAllText(PathOf("bad.yaml"), "evaluation:\n  num_games: 10\n  strategi: ladder\n");
+        var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--config", PathOf("bad.yaml"), "--db", PathOf("e.db"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("bad.yaml, line 3", result.Stderr);
+        Assert.Contains("did you mean 'strategy'", result.Stderr);
+    }
+
+    /// <summary>A real <c>keisei evaluate</c> child process is killed (SIGKILL) mid-run; running the same command again finishes exactly the planned games.</summary>
+    [Fact]
+    public async Task AKilledEvaluationResumesWithNoGameLostOrDuplicated()
+    {
+        string db = PathOf("kill.db");
+        string[] args = ["evaluate", "--agent", QuickCheckpoint(), "--opponent", "random", "--games", "40", "--concurrency", "2", "--max-plies", "120", "--db", db];
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keisei.dll"));
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using (var child = Process.Start(psi)!)
+        {
+            _ = child.StandardOutput.ReadToEndAsync();
+            _ = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            int stored = 0;
+            while (DateTime.UtcNow < deadline && !child.HasExited)
+            {
+                await Task.Delay(100);
+                stored = File.Exists(db) ? CountGames(db) : 0;
+                if (stored >= 4) break;
+            }
+            Assert.False(child.HasExited, "the evaluation finished before it could be killed; make it longer");
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
+            Assert.InRange(CountGames(db), 4, 39);
+        }
+
+        var again = CliRunner.RunProcess(args);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        using var store = ResultsStore.Open(db);
+        var evaluation = Assert.Single(store.Evaluations());
+        Assert.Equal("completed", evaluation.Status);
+        var indices = store.Games(evaluation.Id).Select(g => g.GameIndex).ToList();
+        Assert.Equal(Enumerable.Range(0, 40), indices.Order());
+    }
+
+    private static int CountGames(string db)
+    {
+        try
+        {
+            using var store = ResultsStore.Open(db);
+            return store.Games().Count;
+        }
+        catch (ResultsStoreException)
+        {
+            return 0;
+        }
+    }
+}
