@@ -1,0 +1,84 @@
+using Keisei.Neural.Models;
+
+namespace Keisei.Training;
+
+/// <summary>How the learning rate changes over training.</summary>
+public sealed record LrScheduleOptions
+{
+    /// <summary>null (constant), <c>linear</c>, <c>cosine</c>, <c>exponential</c> or <c>step</c>.</summary>
+    public string? Type { get; init; }
+
+    /// <summary><c>epoch</c>: the schedule advances once per PPO epoch; <c>update</c>: once per optimiser step.</summary>
+    public string StepOn { get; init; } = "epoch";
+
+    /// <summary>Steps (in <see cref="StepOn"/> units) over which the rate rises linearly from 0 to its base value.</summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>linear/cosine: the rate at the end of training as a fraction of the base rate.</summary>
+    public double FinalFraction { get; init; }
+
+    /// <summary>exponential: factor per step; step: factor every <see cref="StepSize"/> steps.</summary>
+    public double Gamma { get; init; } = 0.99;
+
+    /// <summary>step: steps between reductions.</summary>
+    public int StepSize { get; init; } = 10;
+
+    public static readonly string[] Types = ["linear", "cosine", "exponential", "step"];
+}
+
+/// <summary>PPO hyper-parameters (Keisei's names and defaults).</summary>
+public sealed record PpoOptions
+{
+    public double LearningRate { get; init; } = 3e-4;
+    public double Gamma { get; init; } = 0.99;
+    public double LambdaGae { get; init; } = 0.95;
+    public double ClipEpsilon { get; init; } = 0.2;
+    public int PpoEpochs { get; init; } = 10;
+    public int MinibatchSize { get; init; } = 64;
+    public double ValueLossCoeff { get; init; } = 0.5;
+    public double EntropyCoef { get; init; } = 0.01;
+    public double GradientClipMaxNorm { get; init; } = 0.5;
+    public double WeightDecay { get; init; }
+
+    /// <summary><c>adam</c> or <c>adamw</c>.</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    public bool NormalizeAdvantages { get; init; } = true;
+    public bool EnableValueClipping { get; init; }
+    public double ValueClipEpsilon { get; init; } = 0.2;
+
+    /// <summary>Stop the epochs of an update early when the approximate KL exceeds 1.5 × this (null: never).</summary>
+    public double? TargetKl { get; init; }
+
+    public LrScheduleOptions Schedule { get; init; } = new();
+
+    /// <summary>Automatic mixed precision on CUDA (ignored on CPU).</summary>
+    public bool MixedPrecision { get; init; }
+}
+
+/// <summary>Everything a training run needs besides where it writes.</summary>
+public sealed record TrainingOptions
+{
+    public long TotalTimesteps { get; init; } = 500_000;
+
+    /// <summary>Positions (plies) collected per PPO update, across all self-play games.</summary>
+    public int StepsPerEpoch { get; init; } = 2048;
+
+    /// <summary>Self-play games played side by side; their positions go through one forward pass per step.</summary>
+    public int NumEnvs { get; init; } = 16;
+
+    public long CheckpointIntervalTimesteps { get; init; } = 10_000;
+    public int Seed { get; init; } = 42;
+
+    /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Plies after which a self-play game is a draw (reward 0 for both).</summary>
+    public int MaxMovesPerGame { get; init; } = 500;
+
+    /// <summary>Torch intra-op threads (0: torch's default).</summary>
+    public int Threads { get; init; }
+
+    public PpoOptions Ppo { get; init; } = new();
+    public ModelConfig Model { get; init; } = ModelConfig.KeiseiDefault;
+}
