@@ -1,0 +1,69 @@
+using System.Globalization;
+using Keisei.Neural.Checkpoints;
+
+namespace Keisei.Training;
+
+/// <summary>A run's folder, <c>runs/&lt;name&gt;/</c>: effective config.yaml, checkpoints/, keisei.db, tensorboard/, metrics.jsonl and the log.</summary>
+public sealed class RunDirectory
+{
+    private RunDirectory(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Name = System.IO.Path.GetFileName(Path);
+    }
+
+    public string Path { get; }
+    public string Name { get; }
+    public string ConfigPath => System.IO.Path.Combine(Path, "config.yaml");
+    public string CheckpointsPath => System.IO.Path.Combine(Path, "checkpoints");
+    public string DatabasePath => System.IO.Path.Combine(Path, "keisei.db");
+    public string TensorBoardPath => System.IO.Path.Combine(Path, "tensorboard");
+    public string MetricsPath => System.IO.Path.Combine(Path, "metrics.jsonl");
+    public string LogPath => System.IO.Path.Combine(Path, "train.log");
+
+    /// <summary>Creates a new run folder; the name defaults to <c>keisei-yyyyMMdd-HHmmss</c>.</summary>
+    /// <exception cref="IOException">A run with that name already has checkpoints (resume it instead).</exception>
+    public static RunDirectory Create(string runsRoot, string? name)
+    {
+        name ??= "keisei-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        if (name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
+            throw new ArgumentException($"Run name '{name}' cannot be a folder name.", nameof(name));
+        var run = new RunDirectory(System.IO.Path.Combine(runsRoot, name));
+        if (Directory.Exists(run.CheckpointsPath) && Directory.EnumerateFiles(run.CheckpointsPath, "*.ckpt").Any())
+            throw new IOException($"Run '{run.Path}' already exists and has checkpoints; resume it with --resume {name} or choose another run name.");
+        Directory.CreateDirectory(run.CheckpointsPath);
+        return run;
+    }
+
+    /// <summary>Opens an existing run by name (under <paramref name="runsRoot"/>) or by path.</summary>
+    /// <exception cref="DirectoryNotFoundException">No such run.</exception>
+    public static RunDirectory Open(string runsRoot, string nameOrPath)
+    {
+        string path = Directory.Exists(nameOrPath) ? nameOrPath : System.IO.Path.Combine(runsRoot, nameOrPath);
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"No run '{nameOrPath}' (looked for folder '{System.IO.Path.GetFullPath(path)}').");
+        return new RunDirectory(path);
+    }
+
+    /// <summary>Path of the checkpoint written at <paramref name="timesteps"/>.</summary>
+    public string CheckpointPath(long timesteps) => System.IO.Path.Combine(CheckpointsPath, $"checkpoint_ts{timesteps}.ckpt");
+
+    public string FinalCheckpointPath => System.IO.Path.Combine(CheckpointsPath, "final.ckpt");
+
+    /// <summary>File that, when present, names the checkpoint training must resume from (written by a rollback).</summary>
+    public string ResumeFromPath => System.IO.Path.Combine(Path, "resume_from");
+
+    /// <summary>The checkpoint a resume starts from: the one a rollback chose, else the one with the most timesteps.</summary>
+    public string? ResumeCheckpoint()
+    {
+        if (File.Exists(ResumeFromPath))
+        {
+            string chosen = File.ReadAllText(ResumeFromPath).Trim();
+            if (File.Exists(chosen)) return chosen;
+        }
+        if (!Directory.Exists(CheckpointsPath)) return null;
+        return Directory.EnumerateFiles(CheckpointsPath, "*.ckpt")
+            .Select(p => (Path: p, Timesteps: CheckpointFile.ReadInfo(p).Info.Counters.GetValueOrDefault("timesteps")))
+            .OrderByDescending(x => x.Timesteps).ThenByDescending(x => File.GetLastWriteTimeUtc(x.Path))
+            .Select(x => x.Path).FirstOrDefault();
+    }
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Keisei.Neural.Checkpoints;
+using Keisei.Neural.Models;
+using Keisei.Neural.Native;
+using Keisei.Shogi;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Keisei.Training;
+
+/// <summary>What the live display shows after each update.</summary>
+public sealed record TrainingStatus(
+    long Timesteps,
+    long TotalTimesteps,
+    int Updates,
+    long Episodes,
+    double PliesPerSecond,
+    double SamplesPerSecond,
+    PpoStats? Ppo,
+    double BlackWinRate,
+    double WhiteWinRate,
+    double DrawRate,
+    double EpisodeLength,
+    string? LastCheckpoint,
+    TimeSpan Elapsed,
+    IterationTiming? Timing,
+    string? Evaluation);
+
+/// <summary>Where an iteration's time went.</summary>
+public sealed record IterationTiming(TimeSpan Engine, TimeSpan Encoding, TimeSpan Inference, TimeSpan Update)
+{
+    public TimeSpan Total => Engine + Encoding + Inference + Update;
+}
+
+/// <summary>Hooks called by the training loop; an evaluation callback hands the weights to the evaluation service from here.</summary>
+public interface ITrainingCallback
+{
+    /// <summary>After every PPO update (the weights are those after the update). Must return quickly.</summary>
+    ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken);
+
+    /// <summary>After a checkpoint file was written.</summary>
+    ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken);
+}
+
+/// <summary>How a training run ended.</summary>
+public sealed record TrainingResult(long Timesteps, int Updates, long Episodes, string FinalCheckpoint, bool Interrupted, TimeSpan Elapsed);
+
+/// <summary>
+/// The self-play PPO loop: rollout (N games, one batched forward per step) → GAE per player → PPO update → metrics →
+/// checkpoint every <see cref="TrainingOptions.CheckpointIntervalTimesteps"/> and at the end (also on cancellation).
+/// Seeded and reproducible on CPU; a resumed run continues exactly (weights, optimiser, schedule, generators, games).
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly TrainingOptions _options;
+    private readonly RunDirectory _run;
+    private readonly ILogger _logger;
+    private readonly List<ITrainingCallback> _callbacks;
+    private readonly Device _device;
+    private readonly PolicyValueModel _model;
+    private readonly Ppo _ppo;
+    private readonly SelfPlay _selfPlay;
+    private readonly Xoshiro _playRng, _shuffleRng;
+    private readonly RolloutBuffer _buffer;
+    private long _timesteps, _episodes;
+    private int _updates;
+    private string? _lastCheckpoint;
+
+    private Trainer(TrainingOptions options, RunDirectory run, ILogger? logger, IEnumerable<ITrainingCallback>? callbacks, LoadedCheckpoint? resume)
+    {
+        _options = options;
+        _run = run;
+        _logger = logger ?? NullLogger.Instance;
+        _callbacks = callbacks?.ToList() ?? [];
+        _device = TorchDevices.Resolve(options.Device, _logger);
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        if (options.Ppo.MixedPrecision)
+            _logger.LogWarning("training.mixed_precision is ignored: TorchSharp 0.107 has no automatic mixed precision (autocast)");
+
+        torch.manual_seed(options.Seed);
+        _model = resume?.Model ?? PolicyValueModel.Create(options.Model, options.Seed);
+        if (_device.type != DeviceType.CPU) _model.to(_device);
+        long updates = Math.Max(1, (options.TotalTimesteps + options.StepsPerEpoch - 1) / options.StepsPerEpoch);
+        long perUpdate = options.Ppo.Schedule.StepOn == "update"
+            ? options.Ppo.PpoEpochs * (long)Math.Ceiling(options.StepsPerEpoch / (double)options.Ppo.MinibatchSize)
+            : options.Ppo.PpoEpochs;
+        _ppo = new Ppo(_model, options.Ppo, updates * perUpdate, _device);
+        _playRng = new Xoshiro(options.Seed * 7919L + 1);
+        _shuffleRng = new Xoshiro(options.Seed * 7919L + 2);
+        _selfPlay = new SelfPlay(_model, options.NumEnvs, options.MaxMovesPerGame, _playRng, _device);
+        _buffer = new RolloutBuffer(options.StepsPerEpoch, ObservationEncoderSize(options.Model));
+
+        if (resume is not null)
+        {
+            var info = resume.Info;
+            _timesteps = info.Counters.GetValueOrDefault("timesteps");
+            _updates = (int)info.Counters.GetValueOrDefault("updates");
+            _episodes = info.Counters.GetValueOrDefault("episodes");
+            _ppo.ScheduleStep = info.Counters.GetValueOrDefault("schedule_step");
+            if (resume.HasOptimizerState) resume.RestoreOptimizer(_ppo.Optimizer);
+            _ppo.SyncLearningRate();
+            if (info.RngState.TryGetValue("torch", out var torchRng)) CheckpointFile.RestoreTorchRng(torchRng);
+            if (info.RngState.TryGetValue("selfplay", out var play)) _playRng.RestoreState(play);
+            if (info.RngState.TryGetValue("shuffle", out var shuffle)) _shuffleRng.RestoreState(shuffle);
+            if (info.Extra.TryGetValue("games", out var games)) _selfPlay.RestoreGames(JsonSerializer.Deserialize<List<string>>(games)!);
+            _lastCheckpoint = resume.Path;
+        }
+    }
+
+    private static int ObservationEncoderSize(ModelConfig model) => Neural.Encoding.ObservationEncoder.ByName(model.Observation).Size;
+
+    /// <summary>A new run from freshly initialised (seeded) weights.</summary>
+    public static Trainer Create(TrainingOptions options, RunDirectory run, ILogger? logger = null, IEnumerable<ITrainingCallback>? callbacks = null) =>
+        new(options, run, logger, callbacks, null);
+
+    /// <summary>Continues a run from its latest checkpoint (or the one a rollback chose).</summary>
+    /// <exception cref="CheckpointException">The checkpoint cannot be used.</exception>
+    /// <exception cref="InvalidOperationException">The run has no checkpoint, or its architecture differs from the options.</exception>
+    public static Trainer Resume(TrainingOptions options, RunDirectory run, ILogger? logger = null, IEnumerable<ITrainingCallback>? callbacks = null)
+    {
+        string path = run.ResumeCheckpoint() ?? throw new InvalidOperationException($"Run '{run.Path}' has no checkpoint to resume from.");
+        var checkpoint = CheckpointFile.Load(path);
+        if (checkpoint.Info.Model != options.Model)
+            throw new InvalidOperationException(
+                $"Checkpoint '{path}' holds {checkpoint.Info.Model.Describe()}, but the run's config asks for {options.Model.Describe()}.");
+        logger?.LogInformation("Resuming {Run} from {Checkpoint} at {Timesteps} timesteps", run.Name, path, checkpoint.Info.Counters.GetValueOrDefault("timesteps"));
+        var trainer = new Trainer(options, run, logger, callbacks, checkpoint);
+        if (File.Exists(run.ResumeFromPath)) File.Delete(run.ResumeFromPath);
+        return trainer;
+    }
+
+    public PolicyValueModel Model => _model;
+    public TrainingOptions Options => _options;
+    public RunDirectory Run => _run;
+    public long Timesteps => _timesteps;
+    public int Updates => _updates;
+    public string? LastCheckpoint => _lastCheckpoint;
+
+    /// <summary>Adds a callback (before <see cref="RunAsync"/>).</summary>
+    public void AddCallback(ITrainingCallback callback) => _callbacks.Add(callback);
+
+    /// <summary>Trains until <see cref="TrainingOptions.TotalTimesteps"/> or cancellation; always ends with a checkpoint.</summary>
+    public async Task<TrainingResult> RunAsync(IProgress<TrainingStatus>? progress, CancellationToken cancellationToken, MetricSink? metrics = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var stats = new SelfPlayStats();
+        bool interrupted = false;
+        _logger.LogInformation("Training {Model} for {Total} timesteps, {Envs} games in parallel, {Steps} steps per update",
+            _options.Model.Describe(), _options.TotalTimesteps, _options.NumEnvs, _options.StepsPerEpoch);
+        while (_timesteps < _options.TotalTimesteps)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                interrupted = true;
+                break;
+            }
+            int steps = (int)Math.Min(_options.StepsPerEpoch, _options.TotalTimesteps - _timesteps);
+            stats.Reset();
+            var iteration = Stopwatch.StartNew();
+            _selfPlay.Collect(_buffer, steps, stats);
+            var collectTime = iteration.Elapsed;
+            _buffer.ComputeAdvantages(_options.Ppo.Gamma, _options.Ppo.LambdaGae);
+            var updateClock = Stopwatch.StartNew();
+            var ppo = _ppo.Update(_buffer, _shuffleRng);
+            var updateTime = updateClock.Elapsed;
+
+            long before = _timesteps;
+            _timesteps += steps;
+            _updates++;
+            _episodes += stats.Episodes;
+            var timing = new IterationTiming(stats.EngineTime, stats.EncodingTime, stats.InferenceTime, updateTime);
+            var status = Status(stats, ppo, steps / collectTime.TotalSeconds, steps / Math.Max(1e-9, updateTime.TotalSeconds), clock.Elapsed, timing);
+            metrics?.Write(_timesteps, Scalars(status, stats));
+            _logger.LogInformation("update {Updates}: timesteps {Timesteps}, policy {Policy:F4}, value {Value:F4}, entropy {Entropy:F3}, kl {Kl:F4}",
+                _updates, _timesteps, ppo.PolicyLoss, ppo.ValueLoss, ppo.Entropy, ppo.ApproxKl);
+
+            long interval = _options.CheckpointIntervalTimesteps;
+            if (interval > 0 && _timesteps / interval > before / interval && _timesteps < _options.TotalTimesteps)
+                await SaveCheckpointAsync(_run.CheckpointPath(_timesteps), cancellationToken).ConfigureAwait(false);
+            progress?.Report(status with { LastCheckpoint = _lastCheckpoint });
+            foreach (var callback in _callbacks) await callback.OnUpdateAsync(this, status, cancellationToken).ConfigureAwait(false);
+        }
+        await SaveCheckpointAsync(_run.FinalCheckpointPath, CancellationToken.None).ConfigureAwait(false);
+        var final = Status(stats, null, 0, 0, clock.Elapsed, null) with { LastCheckpoint = _lastCheckpoint };
+        progress?.Report(final);
+        return new TrainingResult(_timesteps, _updates, _episodes, _lastCheckpoint!, interrupted, clock.Elapsed);
+    }
+
+    private TrainingStatus Status(SelfPlayStats stats, PpoStats? ppo, double pliesPerSecond, double samplesPerSecond, TimeSpan elapsed, IterationTiming? timing)
+    {
+        double episodes = Math.Max(1, stats.Episodes);
+        return new TrainingStatus(_timesteps, _options.TotalTimesteps, _updates, _episodes, pliesPerSecond, samplesPerSecond * Math.Max(1, ppo?.EpochsRun ?? 1), ppo,
+            stats.Episodes == 0 ? double.NaN : stats.BlackWins / episodes, stats.Episodes == 0 ? double.NaN : stats.WhiteWins / episodes,
+            stats.Episodes == 0 ? double.NaN : stats.Draws / episodes, stats.Episodes == 0 ? double.NaN : stats.EpisodePlies / episodes,
+            _lastCheckpoint, elapsed, timing, null);
+    }
+
+    private static List<(string, double)> Scalars(TrainingStatus s, SelfPlayStats stats)
+    {
+        var list = new List<(string, double)>
+        {
+            ("ppo/policy_loss", s.Ppo!.PolicyLoss),
+            ("ppo/value_loss", s.Ppo.ValueLoss),
+            ("ppo/entropy", s.Ppo.Entropy),
+            ("ppo/kl_divergence_approx", s.Ppo.ApproxKl),
+            ("ppo/clip_fraction", s.Ppo.ClipFraction),
+            ("ppo/learning_rate", s.Ppo.LearningRate),
+            ("ppo/grad_norm", s.Ppo.GradNorm),
+            ("ppo/epochs", s.Ppo.EpochsRun),
+            ("selfplay/episodes", stats.Episodes),
+            ("selfplay/black_win_rate", s.BlackWinRate),
+            ("selfplay/white_win_rate", s.WhiteWinRate),
+            ("selfplay/draw_rate", s.DrawRate),
+            ("selfplay/episode_length", s.EpisodeLength),
+            ("perf/plies_per_second", s.PliesPerSecond),
+            ("perf/samples_per_second", s.SamplesPerSecond),
+        };
+        if (s.Timing is { } t)
+        {
+            list.Add(("perf/engine_ms", t.Engine.TotalMilliseconds));
+            list.Add(("perf/encoding_ms", t.Encoding.TotalMilliseconds));
+            list.Add(("perf/inference_ms", t.Inference.TotalMilliseconds));
+            list.Add(("perf/update_ms", t.Update.TotalMilliseconds));
+        }
+        foreach (var (reason, count) in stats.Terminations) list.Add(($"selfplay/termination/{reason}", count));
+        return list;
+    }
+
+    /// <summary>Writes a checkpoint with everything an exact resume needs (weights, optimiser, counters, generators, games in progress).</summary>
+    public async Task<string> SaveCheckpointAsync(string path, CancellationToken cancellationToken)
+    {
+        var info = new CheckpointInfo
+        {
+            Model = _model.Config,
+            Counters =
+            {
+                ["timesteps"] = _timesteps,
+                ["updates"] = _updates,
+                ["episodes"] = _episodes,
+                ["schedule_step"] = _ppo.ScheduleStep,
+            },
+            RngState =
+            {
+                ["torch"] = CheckpointFile.CaptureTorchRng(),
+                ["selfplay"] = _playRng.SaveState(),
+                ["shuffle"] = _shuffleRng.SaveState(),
+            },
+            Extra =
+            {
+                ["run"] = _run.Name,
+                ["optimizer"] = _options.Ppo.Optimizer,
+                ["games"] = JsonSerializer.Serialize(_selfPlay.SaveGames()),
+                ["seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
+            },
+        };
+        CheckpointFile.Save(path, _model, info, _ppo.Optimizer);
+        _lastCheckpoint = path;
+        _logger.LogInformation("Checkpoint {Path} at {Timesteps} timesteps", path, _timesteps);
+        foreach (var callback in _callbacks) await callback.OnCheckpointAsync(this, path, _timesteps, cancellationToken).ConfigureAwait(false);
+        return path;
+    }
+
+    public void Dispose() => _model.Dispose();
+}
