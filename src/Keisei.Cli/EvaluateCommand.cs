@@ -20,18 +20,6 @@ namespace Keisei.Cli;
 /// <summary><c>keisei evaluate</c>: measure a checkpoint against opponents, store every game, report Elo with intervals.</summary>
 internal static class EvaluateCommand
 {
-    /// <summary>Keys of the config file's <c>evaluation</c> section that this command reads (Keisei's names).</summary>
-    private static readonly string[] EvaluationKeys =
-    [
-        "enable_periodic_evaluation", "evaluation_interval_timesteps", "strategy", "num_games", "max_concurrent_games", "timeout_per_game",
-        "strategy_params", "opponent_type", "max_moves_per_game", "randomize_positions", "random_seed", "save_games", "save_path",
-        "log_file_path_eval", "log_level", "wandb_log_eval", "update_elo", "elo_registry_path", "agent_id", "opponent_id",
-        "previous_model_pool_size", "enable_in_memory_evaluation", "model_weight_cache_size", "enable_parallel_execution",
-        "process_restart_threshold", "temp_agent_device", "clear_cache_after_evaluation", "enable_background_tournaments",
-        "enable_advanced_analytics", "enable_enhanced_opponents", "max_evaluation_time_minutes", "evaluation_timeout_per_game",
-        "max_concurrent_evaluations", "enable_performance_monitoring", "memory_limit_mb", "cpu_limit_percent", "gpu_limit_percent",
-    ];
-
     public static Command Create(TextWriter stdout, TextWriter stderr, ILoggerFactory logging)
     {
         var agent = new Option<string>("--agent")
@@ -52,6 +40,7 @@ internal static class EvaluateCommand
         var sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
         var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
         var config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
+        var set = ConfigCommand.SetOption();
         var seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
         var maxPlies = new Option<int?>("--max-plies") { Description = "Plies after which a game is drawn (default 500, or evaluation.max_moves_per_game)." };
         var moveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 };
@@ -69,13 +58,13 @@ internal static class EvaluateCommand
             "Play a checkpoint against opponents (colour-swapped pairs), store each game as it ends, and report Elo with 95% intervals. " +
             "Running the same command again resumes an interrupted evaluation.")
         {
-            agent, agentName, strategy, opponents, games, concurrency, openings, shuffle, sprt, db, config, seed, maxPlies, moveTimeout, gameTimeout,
+            agent, agentName, strategy, opponents, games, concurrency, openings, shuffle, sprt, db, config, set, seed, maxPlies, moveTimeout, gameTimeout,
             temperature, resignValue, usiLimit, usiOption, device, resume, json, report,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var logger = logging.CreateLogger("evaluate");
-            var section = LoadEvaluationSection(result.GetValue(config));
+            var section = KeiseiConfig.Load(result.GetValue(config), result.GetValue(set) ?? []).Evaluation;
             string strategyName = result.GetValue(strategy) ?? section.String("strategy") ?? "single_opponent";
             var strategyParams = section.Map("strategy_params");
             EvaluationStrategy chosen;
@@ -209,25 +198,6 @@ internal static class EvaluateCommand
             : "Elo n/a";
         string llr = p.Sprt is { } s ? string.Create(CultureInfo.InvariantCulture, $"  LLR {s.Llr:0.00} [{s.LowerBound:0.00}, {s.UpperBound:0.00}]") : "";
         return $"games {p.Done}/{p.Planned}  W-D-L {p.Agent.Wins}-{p.Agent.Draws}-{p.Agent.Losses}  {elo}{llr}";
-    }
-
-    private static ParamReader LoadEvaluationSection(string? configPath)
-    {
-        if (configPath is null) return new ParamReader(new Dictionary<string, object?>(), "evaluation");
-        var tree = YamlTree.Load(configPath);
-        var section = tree.Root.TryGetValue("evaluation", out var v) && v is IReadOnlyDictionary<string, object?> map
-            ? new ParamReader(map, "evaluation")
-            : new ParamReader(new Dictionary<string, object?>(), "evaluation");
-        try
-        {
-            section.RejectUnknown(EvaluationKeys);
-        }
-        catch (EvaluationConfigException e)
-        {
-            string key = e.Message.Split(':')[0];
-            throw new UserInputException($"{tree.Where(key)}: {e.Message}", e);
-        }
-        return section;
     }
 
     private static object? ToPlain(ParamReader reader) => reader.Keys.ToDictionary(k => k, k => (object?)reader.String(k));

@@ -19,6 +19,7 @@ public static class KeiseiApp
         root.Subcommands.Add(EvaluateCommand.Create(stdout, stderr, logging));
         root.Subcommands.Add(RateCommand.Create(stdout));
         root.Subcommands.Add(GamesCommand.Create(stdout));
+        root.Subcommands.Add(ConfigCommand.Create(stdout));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -43,6 +43,25 @@ public sealed class YamlTree
         return new YamlTree(path, Map(map, "", lines), lines);
     }
 
+    /// <summary>Reads one value written as YAML text (a command-line <c>--set k=v</c>), typed like the scalars of a file.</summary>
+    /// <exception cref="UserInputException">The text is not valid YAML or is a list or mapping.</exception>
+    public static object? ParseScalar(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new UserInputException($"invalid YAML value '{text}': {e.InnerException?.Message ?? e.Message}", e);
+        }
+        if (stream.Documents.Count == 0) return null;
+        return stream.Documents[0].RootNode is YamlScalarNode scalar
+            ? Scalar(scalar)
+            : throw new UserInputException($"expected a single value, found '{text}' (lists and mappings cannot be given here)");
+    }
+
     /// <summary>"file, line N" for a key path, or just the file when unknown.</summary>
     public string Where(string keyPath) => Lines.TryGetValue(keyPath, out int line) ? $"{Path}, line {line}" : Path;
 
