@@ -13,6 +13,7 @@ public static class KeiseiApp
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter(level => level >= (Environment.GetEnvironmentVariable("KEISEI_LOG_LEVEL") is { } l && Enum.TryParse<LogLevel>(l, true, out var min) ? min : LogLevel.Warning)));
         var root = new RootCommand("Keisei: train Shogi agents by self-play and evaluate them rigorously.");
+        root.Subcommands.Add(TrainCommand.Create(stdout, stderr, logging));
         root.Subcommands.Add(PerftCommand.Create(stdout));
         root.Subcommands.Add(ModelCommand.Create(stdout));
         root.Subcommands.Add(DoctorCommand.Create(stdout));
@@ -30,7 +31,15 @@ public static class KeiseiApp
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // Ctrl-C cancels the command's token; long commands (train, evaluate) then finish their step and save, which may
+            // take a while, so the process waits for them instead of the default 2 s.
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromMinutes(10),
+            });
         }
         catch (UserInputException e)
         {

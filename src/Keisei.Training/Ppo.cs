@@ -93,8 +93,8 @@ public sealed class Ppo
         double policySum = 0, valueSum = 0, entropySum = 0, klSum = 0, clipSum = 0, gradSum = 0;
         int batches = 0, epochs = 0;
         bool stopped = false;
-        var mask = new bool[_options.MinibatchSize * ActionSpace.Size];
         var obs = new float[_options.MinibatchSize * obsSize];
+        var legalFlat = new List<long>(_options.MinibatchSize * 128);
         for (int epoch = 0; epoch < _options.PpoEpochs && !stopped; epoch++)
         {
             epochs++;
@@ -111,12 +111,12 @@ public sealed class Ppo
                 var adv = new float[m];
                 var ret = new float[m];
                 var oldValues = new float[m];
-                Array.Clear(mask, 0, m * ActionSpace.Size);
+                legalFlat.Clear();
                 for (int j = 0; j < m; j++)
                 {
                     int i = idx[j];
                     buffer.Observations.AsSpan(i * obsSize, obsSize).CopyTo(obs.AsSpan(j * obsSize, obsSize));
-                    foreach (int a in buffer.Legal(i)) mask[j * ActionSpace.Size + a] = true;
+                    foreach (int a in buffer.Legal(i)) legalFlat.Add((long)j * ActionSpace.Size + a);
                     actions[j] = buffer.Actions[i];
                     oldLogp[j] = buffer.LogProbs[i];
                     adv[j] = advantages[i];
@@ -125,8 +125,11 @@ public sealed class Ppo
                 }
 
                 using var scope = torch.NewDisposeScope();
-                var input = torch.tensor(obs.AsSpan(0, m * obsSize).ToArray(), [m, channels, 9, 9]).to(_device);
-                var legal = torch.tensor(mask.AsSpan(0, m * ActionSpace.Size).ToArray(), [m, ActionSpace.Size]).to(_device);
+                var input = torch.empty([m, channels, 9, 9], ScalarType.Float32);
+                input.data<float>().CopyFrom(obs.AsSpan(0, m * obsSize), 0, 0);
+                input = input.to(_device);
+                var legal = torch.zeros([m * ActionSpace.Size], ScalarType.Bool)
+                    .index_fill_(0, torch.tensor(legalFlat.ToArray()), true).view(m, ActionSpace.Size).to(_device);
                 var actionT = torch.tensor(actions).to(_device);
                 var oldLogpT = torch.tensor(oldLogp).to(_device);
                 var advT = torch.tensor(adv).to(_device);
