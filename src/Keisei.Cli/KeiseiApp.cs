@@ -21,6 +21,8 @@ public static class KeiseiApp
         root.Subcommands.Add(RateCommand.Create(stdout));
         root.Subcommands.Add(GamesCommand.Create(stdout));
         root.Subcommands.Add(ConfigCommand.Create(stdout));
+        root.Subcommands.Add(ChampionCommand.CreateChampion(stdout));
+        root.Subcommands.Add(ChampionCommand.CreateRollback(stdout));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

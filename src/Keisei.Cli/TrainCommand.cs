@@ -1,6 +1,15 @@
 using System.CommandLine;
 using Keisei.Cli.Config;
+using Keisei.Evaluation;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Service;
+using Keisei.Evaluation.Statistics;
 using Keisei.Evaluation.Storage;
+using Keisei.Evaluation.Strategies;
+using Keisei.Neural.Inference;
+using Keisei.Neural.Native;
+using Keisei.Shogi;
 using Keisei.Neural.Checkpoints;
 using Keisei.Training;
 using Microsoft.Extensions.Logging;
@@ -65,10 +74,7 @@ internal static class TrainCommand
             using var fileLog = new FileLoggerProvider(Path.Combine(run.Path, settings.Logging.LogFile));
             using var runLogging = LoggerFactory.Create(b => b.AddProvider(fileLog).SetMinimumLevel(LogLevel.Information));
             var logger = new FanOutLogger(runLogging.CreateLogger("train"), logging.CreateLogger("train"));
-            using (ResultsStore.Open(run.DatabasePath))
-            {
-                // The run's evaluation store exists from the start (schema created), so evaluations can write to it.
-            }
+            using var store = ResultsStore.Open(run.DatabasePath);
 
             Trainer trainer;
             try
@@ -88,13 +94,94 @@ internal static class TrainCommand
             var display = new TrainingDisplay(stdout, live, settings.Display.RefreshPerSecond);
             stdout.WriteLine($"Run {run.Name}: {options.Model.Describe()}, {options.TotalTimesteps:N0} timesteps, {options.NumEnvs} games in parallel -> {run.Path}");
             var progress = new SynchronousProgress<TrainingStatus>(display.Report);
-            var outcome = await display.RunAsync($"keisei train · {run.Name}", () => trainer.RunAsync(progress, limit.Token, metrics));
+            await using var participants = new ParticipantResolver(new NeuralPlayOptions(), new UsiPlayOptions { StderrLogDirectory = run.Path }, logger);
+            await using var periodic = settings.Evaluation.Bool("enable_periodic_evaluation", true)
+                ? CreatePeriodicEvaluation(settings, run, store, participants, metrics, display, logger)
+                : null;
+            if (periodic is not null) trainer.AddCallback(periodic);
+            TrainingResult outcome;
+            try
+            {
+                outcome = await display.RunAsync($"keisei train · {run.Name}", () => trainer.RunAsync(progress, limit.Token, metrics));
+            }
+            finally
+            {
+                // A failure or Ctrl-C cancels running evaluations (their finished games stay stored); a normal end waits for them.
+                if (periodic is not null) await periodic.Service.ShutdownAsync(cancelRunning: limit.IsCancellationRequested);
+            }
+            if (periodic is not null) WriteServiceLevels(stdout, periodic);
             stdout.WriteLine(outcome.Interrupted
                 ? $"Stopped at {outcome.Timesteps:N0} timesteps; checkpoint {outcome.FinalCheckpoint}. Continue with: keisei train --resume {run.Name}"
                 : $"Done: {outcome.Timesteps:N0} timesteps, {outcome.Updates} updates, {outcome.Episodes:N0} games in {outcome.Elapsed:hh\\:mm\\:ss}; final checkpoint {outcome.FinalCheckpoint}");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static PeriodicEvaluation CreatePeriodicEvaluation(KeiseiConfig settings, RunDirectory run, ResultsStore store, ParticipantResolver participants,
+        MetricSink metrics, TrainingDisplay display, ILogger logger)
+    {
+        var e = settings.Evaluation;
+        var anchors = new List<OpponentSpec> { OpponentSpec.Parse("random"), OpponentSpec.Parse("heuristic") };
+        var configured = OpponentSpec.Parse(e.String("opponent_type") ?? "random", "evaluation.opponent_type");
+        if (anchors.All(a => a.Name != configured.Name)) anchors.Add(configured);
+        int perOpponent = Math.Max(2, e.Int("num_games", 20, 1) / anchors.Count);
+        var device = TorchDevices.Resolve(e.String("temp_agent_device") ?? "cpu", logger);
+        var gating = new GatingOptions
+        {
+            Mode = e.String("gating") ?? "none",
+            Games = e.Int("gating_games", 200, 2),
+            Threshold = e.Double("gating_threshold", 0.5),
+            Sprt = SprtParameters.Parse(e.String("gating_sprt") ?? "elo0=0,elo1=10"),
+        };
+        double? perGame = e.Has("evaluation_timeout_per_game") ? e.Double("evaluation_timeout_per_game", 300) : null;
+        var options = new PeriodicEvaluationOptions
+        {
+            IntervalTimesteps = e.Int("evaluation_interval_timesteps", 50_000, 1),
+            Anchors = anchors,
+            GamesPerOpponent = perOpponent,
+            PreviousPoolSize = e.Int("previous_model_pool_size", 5, 0),
+            Seed = e.Has("random_seed") ? e.Int("random_seed", 1) : 1,
+            Gating = gating,
+            Neural = new NeuralPlayOptions
+            {
+                MaxMovesPerGame = e.Int("max_moves_per_game", 500, 1),
+                Batcher = new InferenceBatcherOptions { MaxBatch = 2 * e.Int("max_concurrent_games", 4, 1), Device = device },
+            },
+            Arena = new ArenaOptions
+            {
+                Concurrency = e.Int("max_concurrent_games", 4, 1),
+                Rules = new GameRules { MaxPlies = e.Int("max_moves_per_game", 500, 1) },
+                GameTimeout = perGame is > 0 ? TimeSpan.FromSeconds(perGame.Value) : null,
+            },
+        };
+        var serviceOptions = new EvaluationServiceOptions
+        {
+            MaxConcurrentEvaluations = e.Int("max_concurrent_evaluations", 1, 1),
+            EvaluationTimeout = TimeSpan.FromMinutes(e.Double("max_evaluation_time_minutes", 30)),
+            Adaptive = e.Bool("adaptive_throttling", true),
+            Targets = new ServiceLevelTargets
+            {
+                MemoryOverheadBytes = e.Int("memory_limit_mb", 1000, 1) * 1024L * 1024,
+                TrainingImpact = e.Double("training_impact_limit_percent", 5) / 100,
+                GpuPercent = e.Int("gpu_limit_percent", 80, 1),
+            },
+        };
+        return new PeriodicEvaluation(run.Name, store, participants, serviceOptions, options, metrics, display.ReportEvaluation, logger);
+    }
+
+    /// <summary>The evaluation service levels measured over the run.</summary>
+    private static void WriteServiceLevels(TextWriter stdout, PeriodicEvaluation periodic)
+    {
+        var service = periodic.Service;
+        var stalls = service.TriggerStalls;
+        var (with, without, nWith, nWithout) = service.Throughput.Summary();
+        var outcomes = periodic.Outcomes;
+        stdout.WriteLine(
+            $"Evaluations: {outcomes.Count} finished, {service.Skipped} skipped (queue full), {service.Violations} SLA violations; " +
+            $"trigger stall p50 {EvaluationService.Percentile(stalls, 0.5):0.00} ms, p99 {EvaluationService.Percentile(stalls, 0.99):0.00} ms over {stalls.Count}; " +
+            $"training {without:0} plies/s without evaluation ({nWithout} updates), {with:0} with ({nWith} updates)" +
+            (outcomes.Count > 0 ? $"; peak memory overhead {outcomes.Max(o => o.PeakMemoryOverheadBytes) / (1024.0 * 1024):0} MB" : ""));
     }
 
     /// <summary>Sends every log entry to several loggers (the run's file and the console).</summary>

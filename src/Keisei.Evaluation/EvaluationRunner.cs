@@ -32,8 +32,24 @@ public sealed record EvaluationRequest
     /// <summary>Stop early once the agent's results decide between the SPRT's hypotheses (null: play every game).</summary>
     public SprtParameters? Sprt { get; init; }
 
+    /// <summary>A fixed-length gating match: the agent passes with a score of at least the threshold over all its games; stops once decided.</summary>
+    public FixedMatchGate? Gate { get; init; }
+
     /// <summary>Continue this stored evaluation (its plan must be the same); null finds one by plan or starts a new one.</summary>
     public long? ResumeId { get; init; }
+}
+
+/// <summary>KataGo-style gate: the candidate needs at least <paramref name="Threshold"/> of the points (ties go to the candidate).</summary>
+public sealed record FixedMatchGate(double Threshold = 0.5)
+{
+    /// <summary>Passed (true), failed (false) or still open (null) with <paramref name="points"/> from <paramref name="played"/> of <paramref name="planned"/> games.</summary>
+    public bool? Decide(double points, int played, int planned)
+    {
+        double needed = Threshold * planned;
+        if (points >= needed) return true;
+        if (points + (planned - played) < needed) return false;
+        return played >= planned ? points >= needed : null;
+    }
 }
 
 /// <summary>Live figures after each game.</summary>
@@ -69,7 +85,7 @@ public sealed record EvaluationReport(
 /// run started again finishes exactly the planned games), stores each game as it ends, stops early on an SPRT decision,
 /// and summarises: per-opponent Elo with intervals, per-colour results, game lengths, terminations, pool ratings.
 /// </summary>
-public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver participants, ILogger? logger = null)
+public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver participants, ILogger? logger = null, Service.EvaluationThrottle? throttle = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -115,9 +131,11 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         SprtResult? sprt = Check(request, tally);
-        if (sprt is { Decision: not SprtDecision.Continue }) remaining.Clear();
+        int agentGames = schedule.Count(g => ReferenceEquals(g.Black, request.Agent) || ReferenceEquals(g.White, request.Agent));
+        bool? gate = GateDecision(request, tally, agentGames);
+        if (sprt is { Decision: not SprtDecision.Continue } || gate is not null) remaining.Clear();
         progress?.Report(tally.Progress(schedule.Count, sprt));
-        var arena = new MatchArena(request.Arena, _logger);
+        var arena = new MatchArena(request.Arena, _logger, throttle);
         await arena.RunAsync(remaining, (game, _) =>
             {
                 store.RecordGame(evaluationId, pairIds[game.Scheduled.PairIndex], game.Scheduled.Index, ids[game.Scheduled.Black],
@@ -125,15 +143,18 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
                 tally.Add(game.Scheduled.Index, game.Result, game.Plies, game.Termination);
                 UpdateIncrementalElo(ids[game.Scheduled.Black], ids[game.Scheduled.White], game.Result);
                 sprt = Check(request, tally);
+                gate = GateDecision(request, tally, agentGames);
                 progress?.Report(tally.Progress(schedule.Count, sprt));
-                if (sprt is { Decision: not SprtDecision.Continue }) stop.Cancel();
+                if (sprt is { Decision: not SprtDecision.Continue } || gate is not null) stop.Cancel();
                 return ValueTask.CompletedTask;
             }, stop.Token).ConfigureAwait(false);
 
-        string status = sprt switch
+        string status = (sprt, gate) switch
         {
-            { Decision: SprtDecision.AcceptH1 } => "sprt_accepted_h1",
-            { Decision: SprtDecision.AcceptH0 } => "sprt_accepted_h0",
+            (_, true) => "gate_passed",
+            (_, false) => "gate_failed",
+            ({ Decision: SprtDecision.AcceptH1 }, _) => "sprt_accepted_h1",
+            ({ Decision: SprtDecision.AcceptH0 }, _) => "sprt_accepted_h0",
             _ when tally.Played == schedule.Count => "completed",
             _ => "stopped",
         };
@@ -152,6 +173,9 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         store.SetIncrementalElo(black, newBlack);
         store.SetIncrementalElo(white, newWhite);
     }
+
+    private static bool? GateDecision(EvaluationRequest request, Tally tally, int agentGames) =>
+        request.Gate?.Decide(tally.AgentCounts.Points, tally.AgentCounts.Games, agentGames);
 
     private static SprtResult? Check(EvaluationRequest request, Tally tally)
     {

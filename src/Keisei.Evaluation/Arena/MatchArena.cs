@@ -58,7 +58,7 @@ public sealed record ArenaOptions
 /// fault is a loss for that side with its reason; every finished game is handed to the caller at once. Cancellation aborts
 /// the games in progress (they are not reported, so a resumed run plays them again) and returns.
 /// </summary>
-public sealed class MatchArena(ArenaOptions options, ILogger? logger = null)
+public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Service.EvaluationThrottle? throttle = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -70,10 +70,13 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null)
     {
         int next = -1;
         using var gate = new SemaphoreSlim(1, 1);
-        async Task Worker()
+        async Task Worker(int slot)
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                // An adaptive throttle may idle this slot or ask for a pause before the next game.
+                while (throttle is not null && slot >= throttle.Concurrency && !cancellationToken.IsCancellationRequested)
+                    await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
                 int i = Interlocked.Increment(ref next);
                 if (i >= games.Count) return;
                 var played = await PlayAsync(games[i], cancellationToken).ConfigureAwait(false);
@@ -87,9 +90,20 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null)
                 {
                     gate.Release();
                 }
+                if (throttle?.PauseBetweenGames is { } pause && pause > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
             }
         }
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Options.Concurrency, games.Count))).Select(_ => Task.Run(Worker, CancellationToken.None));
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Options.Concurrency, games.Count))).Select(slot => Task.Run(() => Worker(slot), CancellationToken.None));
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 

@@ -12,6 +12,12 @@ public sealed class ResultsStoreException(string message, Exception? inner = nul
 public sealed record StoredEvaluation(long Id, string Key, long AgentPlayerId, string Strategy, string ConfigJson, string Status,
     int PlannedGames, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? SummaryJson);
 
+/// <summary>A checkpoint of a training run as registered in its database.</summary>
+public sealed record StoredCheckpoint(long Id, string Path, long Timesteps, string Sha256, string Status, DateTimeOffset CreatedAt);
+
+/// <summary>A promotion of a checkpoint to champion, with the evidence that justified it.</summary>
+public sealed record StoredChampion(long Id, string CheckpointPath, long Timesteps, string EvidenceJson, string Status, DateTimeOffset PromotedAt);
+
 /// <summary>A participant as stored.</summary>
 public sealed record StoredPlayer(long Id, string Name, string Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
     double IncrementalElo);
@@ -107,6 +113,24 @@ public sealed class ResultsStore : IDisposable
             anchor TEXT,
             ratings_json TEXT NOT NULL,
             created_at TEXT NOT NULL
+        );
+        """,
+        """
+        CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            timesteps INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE champions (
+            id INTEGER PRIMARY KEY,
+            checkpoint_path TEXT NOT NULL,
+            timesteps INTEGER NOT NULL,
+            evidence_json TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active',
+            promoted_at TEXT NOT NULL
         );
         """,
     ];
@@ -369,6 +393,90 @@ public sealed class ResultsStore : IDisposable
     public int RatingSnapshotCount()
     {
         lock (_lock) return Convert.ToInt32(Scalar(_connection, "SELECT COUNT(*) FROM rating_snapshots;"), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Registers a checkpoint of the run (path, timesteps, hash); registering it again updates nothing.</summary>
+    public void RecordCheckpoint(string path, long timesteps, string sha256)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("""
+                INSERT INTO checkpoints (path, timesteps, sha256, created_at) VALUES ($p, $t, $s, $now) ON CONFLICT (path) DO NOTHING;
+                """, ("$p", path), ("$t", timesteps), ("$s", sha256), ("$now", Now()));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The run's checkpoints, oldest first (by timesteps, then registration).</summary>
+    public IReadOnlyList<StoredCheckpoint> Checkpoints()
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("SELECT id, path, timesteps, sha256, status, created_at FROM checkpoints ORDER BY timesteps, id;");
+            using var r = cmd.ExecuteReader();
+            var list = new List<StoredCheckpoint>();
+            while (r.Read())
+                list.Add(new StoredCheckpoint(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4),
+                    DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture)));
+            return list;
+        }
+    }
+
+    public void SetCheckpointStatus(string path, string status, string? newPath = null)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("UPDATE checkpoints SET status = $s, path = COALESCE($np, path) WHERE path = $p;",
+                ("$s", status), ("$p", path), ("$np", (object?)newPath ?? DBNull.Value));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Makes a checkpoint the champion, keeping the evidence (JSON); the previous champion becomes 'replaced'.</summary>
+    public void Promote(string checkpointPath, long timesteps, string evidenceJson)
+    {
+        lock (_lock)
+        {
+            using var tx = _connection.BeginTransaction();
+            using (var demote = Command("UPDATE champions SET status = 'replaced' WHERE status = 'active';"))
+            {
+                demote.Transaction = tx;
+                demote.ExecuteNonQuery();
+            }
+            using (var insert = Command("""
+                INSERT INTO champions (checkpoint_path, timesteps, evidence_json, promoted_at) VALUES ($p, $t, $e, $now);
+                """, ("$p", checkpointPath), ("$t", timesteps), ("$e", evidenceJson), ("$now", Now())))
+            {
+                insert.Transaction = tx;
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Every promotion, oldest first; the one with status 'active' is the current champion.</summary>
+    public IReadOnlyList<StoredChampion> Champions()
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("SELECT id, checkpoint_path, timesteps, evidence_json, status, promoted_at FROM champions ORDER BY id;");
+            using var r = cmd.ExecuteReader();
+            var list = new List<StoredChampion>();
+            while (r.Read())
+                list.Add(new StoredChampion(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4),
+                    DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture)));
+            return list;
+        }
+    }
+
+    /// <summary>Sets a champion entry's status (rolled_back, active, replaced).</summary>
+    public void SetChampionStatus(long id, string status)
+    {
+        lock (_lock)
+        {
+            using var cmd = Command("UPDATE champions SET status = $s WHERE id = $id;", ("$s", status), ("$id", id));
+            cmd.ExecuteNonQuery();
+        }
     }
 
     private SqliteCommand Command(string sql, params (string Name, object Value)[] args)

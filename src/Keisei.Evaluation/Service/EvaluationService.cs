@@ -1,0 +1,360 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keisei.Evaluation.Service;
+
+/// <summary>Service levels an evaluation should keep while training runs; a miss is logged, counted and acted on.</summary>
+public sealed record ServiceLevelTargets
+{
+    /// <summary>p99 of the time the training loop spends handing over a request.</summary>
+    public TimeSpan TriggerStallP99 { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Peak extra memory (process working set) while an evaluation runs.</summary>
+    public long MemoryOverheadBytes { get; init; } = 500L * 1024 * 1024;
+
+    /// <summary>Largest acceptable drop of training throughput while an evaluation runs (0.05 = 5 %).</summary>
+    public double TrainingImpact { get; init; } = 0.05;
+
+    /// <summary>GPU utilisation ceiling (percent); not measured on CPU-only hosts.</summary>
+    public double GpuPercent { get; init; } = 80;
+}
+
+/// <summary>What to do with a request when the queue is full.</summary>
+public enum QueueFullPolicy
+{
+    /// <summary>Keep the newest pending request: the oldest pending one is skipped (counted and logged).</summary>
+    KeepNewest,
+
+    /// <summary>Skip the new request.</summary>
+    DropNew,
+}
+
+/// <summary>Resources and limits of the evaluation service.</summary>
+public sealed record EvaluationServiceOptions
+{
+    /// <summary>Pending requests kept; beyond it <see cref="WhenFull"/> applies.</summary>
+    public int QueueCapacity { get; init; } = 1;
+
+    public QueueFullPolicy WhenFull { get; init; } = QueueFullPolicy.KeepNewest;
+
+    /// <summary>Evaluations run at the same time (<c>max_concurrent_evaluations</c>).</summary>
+    public int MaxConcurrentEvaluations { get; init; } = 1;
+
+    /// <summary>Longest an evaluation may run; then its games are cancelled and it is recorded as timed out.</summary>
+    public TimeSpan? EvaluationTimeout { get; init; }
+
+    public ServiceLevelTargets Targets { get; init; } = new();
+
+    /// <summary>Lower the evaluation's concurrency and add pauses between games when training slows down too much.</summary>
+    public bool Adaptive { get; init; } = true;
+}
+
+/// <summary>One evaluation to run: how to get the agent (an in-memory snapshot or a checkpoint), and the request to run with it.</summary>
+/// <param name="TrainingStep">The training timestep the evaluated weights belong to (results are logged at this step).</param>
+/// <param name="CreateAgent">Builds the agent on the evaluation worker (not on the training thread).</param>
+/// <param name="BuildRequest">The evaluation request for that agent (strategy, opponents, games, arena options).</param>
+public sealed record EvaluationJob(string Name, long TrainingStep, Func<CancellationToken, ValueTask<IPlayerFactory>> CreateAgent,
+    Func<IPlayerFactory, EvaluationRequest> BuildRequest);
+
+/// <summary>How one evaluation ended, with its measured service levels.</summary>
+public sealed record EvaluationOutcome(
+    EvaluationJob Job,
+    EvaluationReport? Report,
+    string Status,
+    string? Error,
+    TimeSpan QueueWait,
+    TimeSpan Latency,
+    long PeakMemoryOverheadBytes,
+    TimeSpan ProcessCpuTime,
+    double? TrainingImpact,
+    IReadOnlyList<string> Violations);
+
+/// <summary>
+/// Runs evaluations beside training. <see cref="TryEnqueue"/> returns at once; requests wait in a bounded queue (when full,
+/// the newest pending request is kept and the skipped ones are counted and logged); at most
+/// <see cref="EvaluationServiceOptions.MaxConcurrentEvaluations"/> run at a time on their own workers, each under its own
+/// timeout. Failures stay inside: a failing evaluation becomes an outcome with its reason. Shutdown cancels or waits for
+/// the work and leaves nothing running. Figures are published on the meter <c>Keisei.Evaluation</c>.
+/// </summary>
+public sealed class EvaluationService : IAsyncDisposable
+{
+    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> (for <c>dotnet-counters monitor --counters Keisei.Evaluation</c>).</summary>
+    public const string MeterName = "Keisei.Evaluation";
+
+    private readonly EvaluationServiceOptions _options;
+    private readonly ResultsStore _store;
+    private readonly ParticipantResolver _participants;
+    private readonly ILogger _logger;
+    private readonly Action<EvaluationOutcome> _onOutcome;
+    private readonly LinkedList<(EvaluationJob Job, long EnqueuedAt)> _pending = new();
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task[] _workers;
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _gamesCounter, _violationsCounter, _skippedCounter, _failedCounter;
+    private readonly Histogram<double> _latencyHistogram, _stallHistogram;
+    private readonly List<double> _stalls = [];
+    private int _inFlight;
+    private long _skipped, _violations, _games;
+    private bool _accepting = true;
+
+    public EvaluationService(EvaluationServiceOptions options, ResultsStore store, ParticipantResolver participants, Action<EvaluationOutcome> onOutcome,
+        ThroughputMonitor? throughput = null, ILogger? logger = null)
+    {
+        _options = options;
+        _store = store;
+        _participants = participants;
+        _onOutcome = onOutcome;
+        _logger = logger ?? NullLogger.Instance;
+        Throughput = throughput ?? new ThroughputMonitor();
+        Throttle = new EvaluationThrottle();
+        _meter.CreateObservableGauge("keisei.evaluation.queue_depth", () => PendingCount, description: "Evaluation requests waiting");
+        _meter.CreateObservableGauge("keisei.evaluation.in_flight", () => Volatile.Read(ref _inFlight), description: "Evaluations running");
+        _meter.CreateObservableGauge("keisei.evaluation.concurrency", () => Throttle.Concurrency, description: "Games an evaluation may play at once (adaptive)");
+        _gamesCounter = _meter.CreateCounter<long>("keisei.evaluation.games", description: "Evaluation games finished");
+        _violationsCounter = _meter.CreateCounter<long>("keisei.evaluation.sla_violations", description: "Service-level targets missed");
+        _skippedCounter = _meter.CreateCounter<long>("keisei.evaluation.skipped", description: "Requests skipped because the queue was full");
+        _failedCounter = _meter.CreateCounter<long>("keisei.evaluation.failed", description: "Evaluations that failed");
+        _latencyHistogram = _meter.CreateHistogram<double>("keisei.evaluation.latency", "s", "Time from request to result");
+        _stallHistogram = _meter.CreateHistogram<double>("keisei.evaluation.trigger_stall", "ms", "Time the caller spent handing over a request");
+        _workers = Enumerable.Range(0, Math.Max(1, options.MaxConcurrentEvaluations))
+            .Select(_ => Task.Factory.StartNew(WorkerAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
+            .ToArray();
+    }
+
+    /// <summary>Training throughput samples, to measure and limit the evaluation's impact.</summary>
+    public ThroughputMonitor Throughput { get; }
+
+    /// <summary>The adaptive limits applied to the next games.</summary>
+    public EvaluationThrottle Throttle { get; }
+
+    public int PendingCount
+    {
+        get
+        {
+            lock (_lock) return _pending.Count;
+        }
+    }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+    public long Skipped => Interlocked.Read(ref _skipped);
+    public long Violations => Interlocked.Read(ref _violations);
+    public long GamesPlayed => Interlocked.Read(ref _games);
+
+    /// <summary>Trigger stalls seen so far, in milliseconds (the caller-side cost of <see cref="TryEnqueue"/> plus its snapshot).</summary>
+    public IReadOnlyList<double> TriggerStalls
+    {
+        get
+        {
+            lock (_lock) return [.. _stalls];
+        }
+    }
+
+    /// <summary>Records how long the caller was held up preparing and handing over a request (including any weight snapshot).</summary>
+    public void RecordTriggerStall(TimeSpan stall)
+    {
+        lock (_lock) _stalls.Add(stall.TotalMilliseconds);
+        _stallHistogram.Record(stall.TotalMilliseconds);
+        if (stall > _options.Targets.TriggerStallP99)
+            _logger.LogDebug("Evaluation trigger held training for {Ms:F2} ms", stall.TotalMilliseconds);
+    }
+
+    /// <summary>Queues a request and returns at once. Returns false when the service is shutting down or the request was dropped.</summary>
+    public bool TryEnqueue(EvaluationJob job)
+    {
+        lock (_lock)
+        {
+            if (!_accepting) return false;
+            if (_pending.Count >= _options.QueueCapacity)
+            {
+                if (_options.WhenFull == QueueFullPolicy.DropNew)
+                {
+                    Skip(job);
+                    return false;
+                }
+                var oldest = _pending.First!.Value.Job;
+                _pending.RemoveFirst();
+                Skip(oldest);
+            }
+            _pending.AddLast((job, Stopwatch.GetTimestamp()));
+        }
+        _signal.Release();
+        return true;
+    }
+
+    private void Skip(EvaluationJob job)
+    {
+        Interlocked.Increment(ref _skipped);
+        _skippedCounter.Add(1);
+        _logger.LogWarning("Evaluation queue full: skipped '{Name}' (step {Step}); {Skipped} skipped so far", job.Name, job.TrainingStep, Skipped);
+    }
+
+    private async Task WorkerAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            (EvaluationJob Job, long EnqueuedAt) next;
+            lock (_lock)
+            {
+                if (_pending.Count == 0) continue;
+                next = _pending.First!.Value;
+                _pending.RemoveFirst();
+            }
+            Interlocked.Increment(ref _inFlight);
+            try
+            {
+                var outcome = await RunOneAsync(next.Job, Stopwatch.GetElapsedTime(next.EnqueuedAt)).ConfigureAwait(false);
+                try
+                {
+                    _onOutcome(outcome);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Handling the outcome of evaluation '{Name}' failed", next.Job.Name);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
+
+    /// <summary>Runs one job inside the error boundary: whatever fails is recorded in the outcome, never thrown to training.</summary>
+    private async Task<EvaluationOutcome> RunOneAsync(EvaluationJob job, TimeSpan queueWait)
+    {
+        var clock = Stopwatch.StartNew();
+        using var process = Process.GetCurrentProcess();
+        long baseline = process.WorkingSet64;
+        var cpuBefore = process.TotalProcessorTime;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        if (_options.EvaluationTimeout is { } limit) timeout.CancelAfter(limit);
+        using var sampler = new PeakMemorySampler(baseline);
+        var window = Throughput.BeginWindow();
+        EvaluationReport? report = null;
+        string status;
+        string? error = null;
+        IPlayerFactory? agent = null;
+        try
+        {
+            agent = await job.CreateAgent(timeout.Token).ConfigureAwait(false);
+            var request = job.BuildRequest(agent);
+            request = request with { Arena = request.Arena with { Concurrency = Math.Min(request.Arena.Concurrency, Throttle.Concurrency) } };
+            var progress = new GameCounter(this);
+            report = await new EvaluationRunner(_store, _participants, _logger, Throttle).RunAsync(request, progress, timeout.Token).ConfigureAwait(false);
+            status = report.Status == "stopped" && timeout.IsCancellationRequested && !_stop.IsCancellationRequested ? "timed_out" : report.Status;
+            if (_stop.IsCancellationRequested) status = "cancelled";
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            status = _stop.IsCancellationRequested ? "cancelled" : "timed_out";
+        }
+        catch (Exception e)
+        {
+            status = "failed";
+            error = $"{e.GetType().Name}: {e.Message}";
+            _failedCounter.Add(1);
+            _logger.LogError(e, "Evaluation '{Name}' at step {Step} failed", job.Name, job.TrainingStep);
+        }
+        finally
+        {
+            if (agent is not null)
+            {
+                try
+                {
+                    await agent.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogWarning(e, "Disposing the agent of '{Name}' failed", job.Name);
+                }
+            }
+        }
+        clock.Stop();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        double? impact = Throughput.Impact(window);
+        long overhead = sampler.PeakOverhead;
+        _latencyHistogram.Record(clock.Elapsed.TotalSeconds);
+
+        var violations = new List<string>();
+        if (overhead > _options.Targets.MemoryOverheadBytes)
+            violations.Add($"memory overhead {overhead / (1024 * 1024)} MB > {_options.Targets.MemoryOverheadBytes / (1024 * 1024)} MB");
+        if (impact is { } i && i > _options.Targets.TrainingImpact)
+            violations.Add($"training impact {i:P1} > {_options.Targets.TrainingImpact:P0}");
+        double p99 = Percentile(TriggerStalls, 0.99);
+        if (p99 > _options.Targets.TriggerStallP99.TotalMilliseconds)
+            violations.Add($"trigger stall p99 {p99:F2} ms > {_options.Targets.TriggerStallP99.TotalMilliseconds:F0} ms");
+        if (violations.Count > 0)
+        {
+            Interlocked.Add(ref _violations, violations.Count);
+            _violationsCounter.Add(violations.Count);
+            _logger.LogWarning("Evaluation '{Name}' missed its service levels: {Violations}", job.Name, string.Join("; ", violations));
+        }
+        if (_options.Adaptive && impact is { } measured) Throttle.Adapt(measured, _options.Targets.TrainingImpact, _logger);
+        return new EvaluationOutcome(job, report, status, error, queueWait, clock.Elapsed, overhead, cpu, impact, violations);
+    }
+
+    /// <summary>The q-quantile (nearest rank) of a list; NaN when empty.</summary>
+    public static double Percentile(IReadOnlyList<double> values, double q)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToArray();
+        int rank = (int)Math.Ceiling(q * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+
+    private sealed class GameCounter(EvaluationService service) : IProgress<EvaluationProgress>
+    {
+        private int _last = -1;
+
+        public void Report(EvaluationProgress value)
+        {
+            if (_last >= 0 && value.Done > _last)
+            {
+                Interlocked.Add(ref service._games, value.Done - _last);
+                service._gamesCounter.Add(value.Done - _last);
+            }
+            _last = value.Done;
+        }
+    }
+
+    /// <summary>Stops accepting requests; with <paramref name="cancelRunning"/> cancels running evaluations (finished games stay stored), else waits for them. Pending requests are dropped.</summary>
+    public async Task ShutdownAsync(bool cancelRunning)
+    {
+        lock (_lock)
+        {
+            _accepting = false;
+            _pending.Clear();
+        }
+        if (cancelRunning) await _stop.CancelAsync().ConfigureAwait(false);
+        else
+        {
+            while (InFlight > 0 || _signal.CurrentCount > 0) await Task.Delay(20).ConfigureAwait(false);
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested) await ShutdownAsync(cancelRunning: true).ConfigureAwait(false);
+        _meter.Dispose();
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+}

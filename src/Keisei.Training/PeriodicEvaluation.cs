@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Keisei.Evaluation;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Service;
+using Keisei.Evaluation.Statistics;
+using Keisei.Evaluation.Storage;
+using Keisei.Evaluation.Strategies;
+using Keisei.Neural.Checkpoints;
+using Keisei.Neural.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keisei.Training;
+
+/// <summary>How new checkpoints are gated against the champion.</summary>
+public sealed record GatingOptions
+{
+    /// <summary><c>none</c>, <c>sprt</c> or <c>fixed</c> (KataGo-style: N games, at least the threshold, early stop once decided).</summary>
+    public string Mode { get; init; } = "none";
+
+    public int Games { get; init; } = 200;
+    public double Threshold { get; init; } = 0.5;
+    public SprtParameters Sprt { get; init; } = new(0, 10, 0.05, 0.05, SprtModel.Normalized);
+}
+
+/// <summary>What periodic evaluation plays and how.</summary>
+public sealed record PeriodicEvaluationOptions
+{
+    /// <summary>Evaluate every this many timesteps (a trigger fires when a multiple is crossed, whatever the rollout size).</summary>
+    public long IntervalTimesteps { get; init; } = 50_000;
+
+    /// <summary>Fixed anchors: random, heuristic, optionally a USI engine.</summary>
+    public IReadOnlyList<OpponentSpec> Anchors { get; init; } = [OpponentSpec.Parse("random"), OpponentSpec.Parse("heuristic")];
+
+    /// <summary>Games against each opponent (rounded up to pairs).</summary>
+    public int GamesPerOpponent { get; init; } = 20;
+
+    /// <summary>Earlier checkpoints of the run played as opponents (the last N).</summary>
+    public int PreviousPoolSize { get; init; } = 5;
+
+    public ArenaOptions Arena { get; init; } = new() { Concurrency = 2 };
+    public NeuralPlayOptions Neural { get; init; } = new();
+    public GatingOptions Gating { get; init; } = new();
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// Evaluation inside training: after each update, if <see cref="PeriodicEvaluationOptions.IntervalTimesteps"/> was crossed,
+/// the current weights are copied (in memory) and handed to the <see cref="EvaluationService"/>; training goes on at once.
+/// Each evaluation plays the anchors, the last N checkpoints (registered in the run's database, so a resumed run has them)
+/// and the champion. Results are logged at the step they belong to; the checkpoint ladder is refitted after each one.
+/// New checkpoints may be gated against the champion; promotions are stored with their evidence.
+/// </summary>
+public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
+{
+    private readonly ResultsStore _store;
+    private readonly PeriodicEvaluationOptions _options;
+    private readonly MetricSink? _metrics;
+    private readonly Action<string>? _summary;
+    private readonly ILogger _logger;
+    private readonly string _runName;
+
+    public PeriodicEvaluation(string runName, ResultsStore store, ParticipantResolver participants, EvaluationServiceOptions serviceOptions,
+        PeriodicEvaluationOptions options, MetricSink? metrics = null, Action<string>? summary = null, ILogger? logger = null)
+    {
+        _runName = runName;
+        _store = store;
+        _options = options;
+        _metrics = metrics;
+        _summary = summary;
+        _logger = logger ?? NullLogger.Instance;
+        Service = new EvaluationService(serviceOptions, store, participants, OnOutcome, logger: _logger);
+    }
+
+    public EvaluationService Service { get; }
+
+    /// <summary>Outcomes seen so far (for tests and the run summary).</summary>
+    public List<EvaluationOutcome> Outcomes { get; } = [];
+
+    /// <summary>True when an update that moved training from <paramref name="before"/> to <paramref name="after"/> timesteps crossed a multiple of the interval.</summary>
+    public static bool Crossed(long before, long after, long interval) => interval > 0 && after / interval > before / interval;
+
+    public ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken)
+    {
+        Service.Throughput.Record(status.PliesPerSecond);
+        long stepsThisUpdate = Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
+        if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Copies the weights and queues their evaluation; the time this takes is the trigger stall.</summary>
+    public void Trigger(PolicyValueModel model, long step)
+    {
+        var clock = Stopwatch.StartNew();
+        var stream = new MemoryStream();
+        model.save(stream);
+        byte[] weights = stream.ToArray();
+        var config = model.Config;
+        string name = $"{_runName}@ts{step}";
+        var opponents = Opponents();
+        var job = new EvaluationJob(name, step,
+            _ =>
+            {
+                var copy = PolicyValueModel.Create(config, seed: 0);
+                copy.load(new MemoryStream(weights));
+                copy.eval();
+                return ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(copy, new PlayerDescriptor(name, "snapshot", Details: config.Describe()),
+                    _options.Neural, ownsModel: true));
+            },
+            agent => Request(agent, opponents, "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }));
+        Service.TryEnqueue(job);
+        clock.Stop();
+        Service.RecordTriggerStall(clock.Elapsed);
+    }
+
+    private EvaluationRequest Request(IPlayerFactory agent, IReadOnlyList<OpponentSpec> opponents, string strategy, Dictionary<string, object?> parameters) => new()
+    {
+        Agent = agent,
+        Strategy = EvaluationStrategy.Create(strategy, new ParamReader(parameters, "evaluation.strategy_params")),
+        StrategyConfigJson = JsonSerializer.Serialize(parameters),
+        Opponents = opponents,
+        NumGames = _options.GamesPerOpponent * Math.Max(1, opponents.Count),
+        Seed = _options.Seed,
+        Arena = _options.Arena,
+    };
+
+    /// <summary>Anchors, the last N active checkpoints of the run, and the champion (each once).</summary>
+    private List<OpponentSpec> Opponents()
+    {
+        var list = new List<OpponentSpec>(_options.Anchors);
+        var champion = _store.Champions().LastOrDefault(c => c.Status == "active");
+        var previous = _store.Checkpoints().Where(c => c.Status == "active" && File.Exists(c.Path)).TakeLast(_options.PreviousPoolSize);
+        foreach (var c in previous) list.Add(CheckpointOpponent(c.Path, c.Timesteps));
+        if (champion is not null && File.Exists(champion.CheckpointPath) && list.All(o => o.Path != champion.CheckpointPath))
+            list.Add(CheckpointOpponent(champion.CheckpointPath, champion.Timesteps));
+        return list;
+    }
+
+    private OpponentSpec CheckpointOpponent(string path, long timesteps) => new($"{_runName}@ts{timesteps}", ParticipantKind.Checkpoint, path);
+
+    public async ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
+    {
+        var (_, sha) = CheckpointFile.ReadInfo(path);
+        if (Path.GetFileName(path) == "final.ckpt")
+        {
+            // The final checkpoint repeats the last weights under a stable name; register it only when it is new.
+            if (_store.Checkpoints().Any(c => c.Sha256 == sha)) return;
+        }
+        _store.RecordCheckpoint(path, timesteps, sha);
+        if (_options.Gating.Mode == "none") return;
+        var champion = _store.Champions().LastOrDefault(c => c.Status == "active");
+        if (champion is null || !File.Exists(champion.CheckpointPath))
+        {
+            _store.Promote(path, timesteps, JsonSerializer.Serialize(new { reason = "first checkpoint of the run (no champion yet)" }));
+            _logger.LogInformation("Champion: {Path} (first checkpoint)", path);
+            return;
+        }
+        var championSpec = CheckpointOpponent(champion.CheckpointPath, champion.Timesteps);
+        var gating = _options.Gating;
+        var job = new EvaluationJob($"gate {Path.GetFileName(path)}", timesteps,
+            _ => ValueTask.FromResult<IPlayerFactory>(NeuralPlayerFactory.FromCheckpoint(path, $"{_runName}@ts{timesteps}", _options.Neural, _logger)),
+            agent => Request(agent, [championSpec], "single_opponent", []) with
+            {
+                NumGames = gating.Games,
+                Sprt = gating.Mode == "sprt" ? gating.Sprt : null,
+                Gate = gating.Mode == "fixed" ? new FixedMatchGate(gating.Threshold) : null,
+            });
+        Service.TryEnqueue(job);
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private void OnOutcome(EvaluationOutcome outcome)
+    {
+        lock (Outcomes) Outcomes.Add(outcome);
+        var job = outcome.Job;
+        var report = outcome.Report;
+        var scalars = new List<(string, double)>
+        {
+            ("evaluation/latency_s", outcome.Latency.TotalSeconds),
+            ("evaluation/memory_overhead_mb", outcome.PeakMemoryOverheadBytes / (1024.0 * 1024)),
+            ("evaluation/cpu_s", outcome.ProcessCpuTime.TotalSeconds),
+            ("evaluation/sla_violations", outcome.Violations.Count),
+        };
+        if (outcome.TrainingImpact is { } impact) scalars.Add(("evaluation/training_impact", impact));
+        if (report is not null && report.PlayedGames > 0)
+        {
+            scalars.Add(("evaluation/win_rate", report.TotalElo.WinRate.Estimate));
+            scalars.Add(("evaluation/score", report.TotalElo.Score));
+            scalars.Add(("evaluation/elo", report.TotalElo.Elo));
+            scalars.Add(("evaluation/elo_ci95", report.TotalElo.EloHalfWidth));
+            scalars.Add(("evaluation/total_games", report.PlayedGames));
+            scalars.Add(("evaluation/avg_game_length", report.Opponents.Count == 0 ? double.NaN
+                : report.Opponents.Sum(o => o.Summary.Lengths.Mean * o.Counts.Games) / Math.Max(1, report.Opponents.Sum(o => o.Counts.Games))));
+            foreach (var o in report.Opponents)
+            {
+                string tag = Tag(o.Opponent);
+                scalars.Add(($"evaluation/vs_{tag}/score", o.Elo.Score));
+                scalars.Add(($"evaluation/vs_{tag}/elo", o.Elo.Elo));
+            }
+        }
+        if (job.Name.StartsWith("gate ", StringComparison.Ordinal)) Gate(outcome);
+        else UpdateLadder(scalars);
+        _metrics?.Write(job.TrainingStep, scalars);
+        string text = report is null
+            ? $"ts {job.TrainingStep}: {outcome.Status}{(outcome.Error is null ? "" : " (" + outcome.Error + ")")}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{job.Name}: {report.Total.Wins}-{report.Total.Draws}-{report.Total.Losses}, score {report.TotalElo.Score:0.000}, " +
+                $"Elo {report.TotalElo.Elo:+0;-0} ± {report.TotalElo.EloHalfWidth:0} ({outcome.Status}, {outcome.Latency.TotalSeconds:0.0} s)");
+        if (outcome.Violations.Count > 0) text += $" [SLA: {string.Join("; ", outcome.Violations)}]";
+        _summary?.Invoke(text);
+    }
+
+    private static string Tag(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) ? c : '_'));
+
+    /// <summary>Refits the ladder (Bradley–Terry over the run's games, anchored on random, checkpoints in series) and logs it.</summary>
+    private void UpdateLadder(List<(string, double)> scalars)
+    {
+        try
+        {
+            var series = _store.Checkpoints().Select(c => $"{_runName}@ts{c.Timesteps}").Distinct().ToList();
+            var ladder = PoolRatings.Fit(_store, anchor: "random", seriesOrder: series);
+            _store.AddRatingSnapshot(null, "ladder", "random", ReportJson.Pool(ladder).ToJsonString());
+            foreach (var r in ladder.Where(r => r.Rated))
+            {
+                scalars.Add(($"ladder/{Tag(r.Name)}/rating", r.Rating));
+                scalars.Add(($"ladder/{Tag(r.Name)}/ci95", r.StandardError * Normal.Z95));
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Refitting the checkpoint ladder failed");
+        }
+    }
+
+    private void Gate(EvaluationOutcome outcome)
+    {
+        var report = outcome.Report;
+        if (report is null) return;
+        bool passed = report.Status is "gate_passed" or "sprt_accepted_h1"
+                      || (report.Status == "completed" && _options.Gating.Mode == "fixed" && report.TotalElo.Score >= _options.Gating.Threshold);
+        string path = _store.Checkpoints().LastOrDefault(c => c.Timesteps == outcome.Job.TrainingStep)?.Path ?? "";
+        if (!passed || path.Length == 0)
+        {
+            _logger.LogInformation("Gate: {Name} not promoted ({Status}, score {Score:F3})", outcome.Job.Name, report.Status, report.TotalElo.Score);
+            return;
+        }
+        string evidence = JsonSerializer.Serialize(new
+        {
+            mode = _options.Gating.Mode,
+            evaluation_id = report.EvaluationId,
+            status = report.Status,
+            wins = report.Total.Wins,
+            draws = report.Total.Draws,
+            losses = report.Total.Losses,
+            score = report.TotalElo.Score,
+            elo = double.IsFinite(report.TotalElo.Elo) ? report.TotalElo.Elo : (double?)null,
+            llr = report.Sprt?.Llr,
+        });
+        _store.Promote(path, outcome.Job.TrainingStep, evidence);
+        _logger.LogInformation("Champion: {Path} ({Evidence})", path, evidence);
+    }
+
+    public async ValueTask DisposeAsync() => await Service.DisposeAsync().ConfigureAwait(false);
+}
