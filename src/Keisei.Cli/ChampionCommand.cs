@@ -68,6 +68,15 @@ internal static class ChampionCommand
         return command;
     }
 
+    /// <summary>The path itself, or with -2, -3, ... before the extension when a file of that name is already kept.</summary>
+    private static string UniquePath(string path)
+    {
+        string candidate = path;
+        for (int i = 2; File.Exists(candidate); i++)
+            candidate = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)}-{i}{Path.GetExtension(path)}");
+        return candidate;
+    }
+
     public static Command CreateRollback(TextWriter stdout)
     {
         var runOption = RunOption();
@@ -104,14 +113,29 @@ internal static class ChampionCommand
                     ?? (File.Exists(candidate) ? candidate : throw new UserInputException(
                         $"--to: no checkpoint '{target}' in run {run.Name} (checkpoints: {string.Join(", ", checkpoints.Select(c => Path.GetFileName(c.Path)))})"));
             }
-            long timesteps = Neural.Checkpoints.CheckpointFile.ReadInfo(path).Info.Counters.GetValueOrDefault("timesteps");
+            if (!File.Exists(path)) throw new UserInputException($"--to: the checkpoint file '{path}' no longer exists");
+            long timesteps;
+            try
+            {
+                timesteps = Neural.Checkpoints.CheckpointFile.ReadInfo(path).Info.Counters.GetValueOrDefault("timesteps");
+            }
+            catch (Neural.Checkpoints.CheckpointException e)
+            {
+                throw new UserInputException($"--to: {e.Message}", e);
+            }
+            // Champions newer than the target are rolled back too; the newest remaining one becomes the champion again.
+            var champions = store.Champions();
+            foreach (var c in champions.Where(c => c.Timesteps > timesteps && c.Status != "rolled_back")) store.SetChampionStatus(c.Id, "rolled_back");
+            if (store.Champions().All(c => c.Status != "active")
+                && store.Champions().LastOrDefault(c => c.Timesteps <= timesteps && c.Status == "replaced") is { } restored)
+                store.SetChampionStatus(restored.Id, "active");
             string rolledBack = Path.Combine(run.CheckpointsPath, "rolled_back");
             int moved = 0;
             foreach (var later in checkpoints.Where(c => c.Timesteps > timesteps && c.Status == "active" && File.Exists(c.Path)))
             {
                 Directory.CreateDirectory(rolledBack);
-                string destination = Path.Combine(rolledBack, Path.GetFileName(later.Path));
-                File.Move(later.Path, destination, overwrite: true);
+                string destination = UniquePath(Path.Combine(rolledBack, Path.GetFileName(later.Path)));
+                File.Move(later.Path, destination);
                 store.SetCheckpointStatus(later.Path, "rolled_back", destination);
                 moved++;
             }
@@ -120,7 +144,8 @@ internal static class ChampionCommand
                 && Neural.Checkpoints.CheckpointFile.ReadInfo(final).Info.Counters.GetValueOrDefault("timesteps") > timesteps)
             {
                 Directory.CreateDirectory(rolledBack);
-                File.Move(final, Path.Combine(rolledBack, "final.ckpt"), overwrite: true);
+                long finalSteps = Neural.Checkpoints.CheckpointFile.ReadInfo(final).Info.Counters.GetValueOrDefault("timesteps");
+                File.Move(final, UniquePath(Path.Combine(rolledBack, $"final_ts{finalSteps}.ckpt")));
                 moved++;
             }
             File.WriteAllText(run.ResumeFromPath, Path.GetFullPath(path));

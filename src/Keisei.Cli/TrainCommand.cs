@@ -107,7 +107,11 @@ internal static class TrainCommand
             finally
             {
                 // A failure or Ctrl-C cancels running evaluations (their finished games stay stored); a normal end waits for them.
-                if (periodic is not null) await periodic.Service.ShutdownAsync(cancelRunning: limit.IsCancellationRequested);
+                if (periodic is not null)
+                {
+                    periodic.Service.Throughput.Finish();
+                    await periodic.Service.ShutdownAsync(cancelRunning: limit.IsCancellationRequested);
+                }
             }
             if (periodic is not null) WriteServiceLevels(stdout, periodic);
             stdout.WriteLine(outcome.Interrupted

@@ -85,7 +85,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 
     public ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken)
     {
-        Service.Throughput.Record(status.PliesPerSecond);
+        if (status.Timing is { } timing) Service.Throughput.Record(status.PliesPerSecond, timing.Engine + timing.Encoding + timing.Inference + timing.Update);
         long stepsThisUpdate = Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
         if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
         return ValueTask.CompletedTask;
@@ -95,22 +95,21 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     public void Trigger(PolicyValueModel model, long step)
     {
         var clock = Stopwatch.StartNew();
-        var stream = new MemoryStream();
-        model.save(stream);
-        byte[] weights = stream.ToArray();
+        // A copy of every parameter and buffer (a memory copy); the worker builds its own model from it.
+        var weights = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         var config = model.Config;
         string name = $"{_runName}@ts{step}";
-        var opponents = Opponents();
         var job = new EvaluationJob(name, step,
             _ =>
             {
                 var copy = PolicyValueModel.Create(config, seed: 0);
-                copy.load(new MemoryStream(weights));
+                copy.load_state_dict(weights);
+                foreach (var tensor in weights.Values) tensor.Dispose();
                 copy.eval();
                 return ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(copy, new PlayerDescriptor(name, "snapshot", Details: config.Describe()),
                     _options.Neural, ownsModel: true));
             },
-            agent => Request(agent, opponents, "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }));
+            agent => Request(agent, Opponents(), "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }));
         Service.TryEnqueue(job);
         clock.Stop();
         Service.RecordTriggerStall(clock.Elapsed);
@@ -139,7 +138,10 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         return list;
     }
 
-    private OpponentSpec CheckpointOpponent(string path, long timesteps) => new($"{_runName}@ts{timesteps}", ParticipantKind.Checkpoint, path);
+    /// <summary>A checkpoint file as a participant, named after the run and file (snapshots are named run@tsN).</summary>
+    private OpponentSpec CheckpointOpponent(string path, long timesteps) => new(CheckpointName(path), ParticipantKind.Checkpoint, path);
+
+    private string CheckpointName(string path) => $"{_runName}/{Path.GetFileNameWithoutExtension(path)}";
 
     public async ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
     {
@@ -161,7 +163,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         var championSpec = CheckpointOpponent(champion.CheckpointPath, champion.Timesteps);
         var gating = _options.Gating;
         var job = new EvaluationJob($"gate {Path.GetFileName(path)}", timesteps,
-            _ => ValueTask.FromResult<IPlayerFactory>(NeuralPlayerFactory.FromCheckpoint(path, $"{_runName}@ts{timesteps}", _options.Neural, _logger)),
+            _ => ValueTask.FromResult<IPlayerFactory>(NeuralPlayerFactory.FromCheckpoint(path, CheckpointName(path), _options.Neural, _logger)),
             agent => Request(agent, [championSpec], "single_opponent", []) with
             {
                 NumGames = gating.Games,
@@ -220,7 +222,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     {
         try
         {
-            var series = _store.Checkpoints().Select(c => $"{_runName}@ts{c.Timesteps}").Distinct().ToList();
+            var series = _store.Checkpoints().Select(c => CheckpointName(c.Path)).Distinct().ToList();
             var ladder = PoolRatings.Fit(_store, anchor: "random", seriesOrder: series);
             _store.AddRatingSnapshot(null, "ladder", "random", ReportJson.Pool(ladder).ToJsonString());
             foreach (var r in ladder.Where(r => r.Rated))

@@ -287,7 +287,7 @@ public sealed class EvaluationService : IAsyncDisposable
         clock.Stop();
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
-        double? impact = Throughput.Impact(window);
+        double? impact = await Throughput.EndWindowAsync(window, TimeSpan.FromSeconds(60), _stop.Token).ConfigureAwait(false);
         long overhead = sampler.PeakOverhead;
         _latencyHistogram.Record(clock.Elapsed.TotalSeconds);
 

@@ -42,52 +42,96 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
 }
 
 /// <summary>
-/// Training throughput samples (plies per second after each update), each marked with whether an evaluation was running,
-/// to measure an evaluation's training impact: 1 − (mean during the evaluation) / (mean of recent samples without one).
+/// Training throughput per update (plies per second, with the update's start and end) and the time windows in which
+/// evaluations ran, to measure an evaluation's training impact: 1 − (throughput of the updates that overlapped its window,
+/// weighted by the overlap) / (mean of the last ten updates that overlapped no evaluation).
 /// </summary>
 public sealed class ThroughputMonitor
 {
-    private readonly List<(long Time, double Value, bool Evaluating)> _samples = [];
+    private readonly List<(long Start, long End, double Value)> _samples = [];
+    private readonly List<(long Start, long End)> _windows = [];
+    private readonly Dictionary<long, long> _open = [];
     private readonly Lock _lock = new();
-    private int _evaluating;
+    private long _nextWindow;
+    private bool _finished;
 
-    /// <summary>Evaluations running now (set by the service).</summary>
-    public int Evaluating => Volatile.Read(ref _evaluating);
-
-    /// <summary>Records one training throughput figure (the training loop calls this after every update).</summary>
-    public void Record(double pliesPerSecond)
+    /// <summary>Records one update's throughput (the training loop calls this after every update).</summary>
+    public void Record(double pliesPerSecond, TimeSpan duration)
     {
-        lock (_lock) _samples.Add((Stopwatch.GetTimestamp(), pliesPerSecond, Evaluating > 0));
+        long end = Stopwatch.GetTimestamp();
+        long start = end - (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        lock (_lock) _samples.Add((start, end, pliesPerSecond));
     }
 
-    /// <summary>Marks the start of an evaluation.</summary>
+    /// <summary>Training has ended: no more samples will come.</summary>
+    public void Finish()
+    {
+        lock (_lock) _finished = true;
+    }
+
+    /// <summary>Marks the start of an evaluation; returns its window id.</summary>
     public long BeginWindow()
     {
-        Interlocked.Increment(ref _evaluating);
-        return Stopwatch.GetTimestamp();
-    }
-
-    /// <summary>Ends the window begun at <paramref name="start"/> and returns the training impact during it (null when not measurable).</summary>
-    public double? Impact(long start)
-    {
-        Interlocked.Decrement(ref _evaluating);
         lock (_lock)
         {
-            var during = _samples.Where(s => s.Time >= start && s.Evaluating).Select(s => s.Value).ToList();
-            var baseline = _samples.Where(s => !s.Evaluating).TakeLast(10).Select(s => s.Value).ToList();
-            if (during.Count == 0 || baseline.Count == 0) return null;
-            return 1 - during.Average() / baseline.Average();
+            long id = _nextWindow++;
+            _open[id] = Stopwatch.GetTimestamp();
+            return id;
         }
     }
 
-    /// <summary>Mean throughput of samples taken with and without an evaluation running.</summary>
+    /// <summary>Ends a window; waits (up to <paramref name="wait"/>) until an update that ended after it is recorded, then returns the impact (null when not measurable).</summary>
+    public async Task<double?> EndWindowAsync(long id, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        long start, end = Stopwatch.GetTimestamp();
+        lock (_lock)
+        {
+            start = _open[id];
+            _open.Remove(id);
+            _windows.Add((start, end));
+        }
+        var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            lock (_lock)
+                if (_finished || _samples.Any(s => s.End >= end)) break;
+            try
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        lock (_lock)
+        {
+            double weighted = 0, total = 0;
+            foreach (var s in _samples)
+            {
+                double overlap = Math.Min(s.End, end) - Math.Max(s.Start, start);
+                if (overlap <= 0) continue;
+                weighted += overlap * s.Value;
+                total += overlap;
+            }
+            var baseline = Quiet().TakeLast(10).ToList();
+            if (total <= 0 || baseline.Count == 0) return null;
+            return 1 - weighted / total / baseline.Average();
+        }
+    }
+
+    private IEnumerable<double> Quiet() => _samples
+        .Where(s => !_windows.Any(w => w.End > s.Start && w.Start < s.End) && !_open.Values.Any(o => o < s.End))
+        .Select(s => s.Value);
+
+    /// <summary>Mean throughput of updates that overlapped an evaluation and of those that did not.</summary>
     public (double WithEvaluation, double WithoutEvaluation, int SamplesWith, int SamplesWithout) Summary()
     {
         lock (_lock)
         {
-            var with = _samples.Where(s => s.Evaluating).Select(s => s.Value).ToList();
-            var without = _samples.Where(s => !s.Evaluating).Select(s => s.Value).ToList();
-            return (with.Count > 0 ? with.Average() : double.NaN, without.Count > 0 ? without.Average() : double.NaN, with.Count, without.Count);
+            var quiet = Quiet().ToList();
+            var busy = _samples.Where(s => _windows.Any(w => w.End > s.Start && w.Start < s.End)).Select(s => s.Value).ToList();
+            return (busy.Count > 0 ? busy.Average() : double.NaN, quiet.Count > 0 ? quiet.Average() : double.NaN, busy.Count, quiet.Count);
         }
     }
 }
