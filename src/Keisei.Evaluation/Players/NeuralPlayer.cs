@@ -81,14 +81,17 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
         Descriptor = descriptor;
     }
 
-    /// <summary>A participant from a checkpoint file; its store name defaults to the file name and the hash's first 8 digits.</summary>
+    /// <summary>A participant from a checkpoint file; its store name defaults to the file name and the hash's first 8 digits (plus @T for sampling).</summary>
     /// <exception cref="CheckpointException">The checkpoint cannot be used.</exception>
     public static NeuralPlayerFactory FromCheckpoint(string path, string? name = null, NeuralPlayOptions? options = null, ILogger? logger = null)
     {
         var checkpoint = CheckpointFile.Load(path);
+        // Sampling plays differently from greedy play, so it is a different participant (name and plan key).
+        double temperature = options?.Temperature ?? 0;
+        string suffix = temperature > 0 ? FormattableString.Invariant($"@T{temperature:0.###}") : "";
         var descriptor = new PlayerDescriptor(
-            name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}", "checkpoint",
-            Path.GetFullPath(path), checkpoint.Sha256, Details: checkpoint.Info.Model.Describe());
+            name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}{suffix}", "checkpoint",
+            Path.GetFullPath(path), checkpoint.Sha256, Details: checkpoint.Info.Model.Describe() + suffix);
         var device = options?.Batcher.Device ?? torch.CPU;
         if (device.type != DeviceType.CPU) checkpoint.Model.to(device);
         return new NeuralPlayerFactory(checkpoint.Model, descriptor, options, ownsModel: true, logger);
