@@ -24,6 +24,7 @@ public sealed class RolloutBuffer
         Next = new int[capacity];
         Bootstrap = new float[capacity];
         Advantages = new float[capacity];
+        Potentials = new float[capacity];
         Returns = new float[capacity];
         LegalOffsets = new int[capacity + 1];
         LegalIndices = new int[capacity * 128];
@@ -41,6 +42,9 @@ public sealed class RolloutBuffer
     public int[] Next { get; }
     public float[] Bootstrap { get; }
     public float[] Advantages { get; }
+
+    /// <summary>Shaping potential Φ of each step's position from the mover's view (0 without shaping).</summary>
+    public float[] Potentials { get; }
     public float[] Returns { get; }
 
     /// <summary>Legal action indices of step i are <c>LegalIndices[LegalOffsets[i] .. LegalOffsets[i + 1]]</c>.</summary>
@@ -67,6 +71,7 @@ public sealed class RolloutBuffer
         Dones[i] = false;
         Next[i] = -1;
         Bootstrap[i] = 0;
+        Potentials[i] = 0;
         return i;
     }
 
@@ -119,8 +124,14 @@ public sealed class SelfPlay
     private readonly Move[] _moves = new Move[MoveList.Capacity];
     private readonly Move[][] _legalMoves;
 
-    public SelfPlay(PolicyValueModel model, int numEnvs, int maxMovesPerGame, Xoshiro rng, Device? device = null)
+    private readonly double _shaping, _gamma;
+
+    /// <param name="materialShaping">Scale of potential-based material shaping (0: off); see <see cref="TrainingOptions.MaterialShaping"/>.</param>
+    /// <param name="gamma">Discount used in the shaping term γ·Φ(s′) − Φ(s).</param>
+    public SelfPlay(PolicyValueModel model, int numEnvs, int maxMovesPerGame, Xoshiro rng, Device? device = null, double materialShaping = 0, double gamma = 0.99)
     {
+        _shaping = materialShaping;
+        _gamma = gamma;
         _model = model;
         _encoder = ObservationEncoder.ByName(model.Config.Observation);
         _device = device ?? torch.CPU;
@@ -158,6 +169,7 @@ public sealed class SelfPlay
                 var game = _games[e];
                 int count = ActionSpace.LegalActions(game.Position, _legal, _legalMoves[e]);
                 int i = buffer.Add(_legal.AsSpan(0, count));
+                if (_shaping > 0) buffer.Potentials[i] = Potential(game.Position, game.SideToMove);
                 _encoder.Encode(game.Position, new EncodingContext(_maxMoves, game.RepetitionCount()), buffer.Observations.AsSpan(i * size, size));
             }
             stats.EncodingTime += clock.Elapsed;
@@ -179,7 +191,12 @@ public sealed class SelfPlay
 
                 var game = _games[e];
                 int slot = e * 2 + (int)game.SideToMove;
-                if (_lastStep[slot] >= 0) buffer.Next[_lastStep[slot]] = i;
+                if (_lastStep[slot] >= 0)
+                {
+                    int previous = _lastStep[slot];
+                    buffer.Next[previous] = i;
+                    buffer.Rewards[previous] += (float)(_gamma * buffer.Potentials[i] - buffer.Potentials[previous]);
+                }
                 _lastStep[slot] = i;
                 game.PlayLegal(_legalMoves[e][choice]);
                 if (game.IsOver) Finish(buffer, e, stats);
@@ -197,12 +214,14 @@ public sealed class SelfPlay
             int last = _lastStep[e * 2 + c];
             if (last < 0) continue;
             buffer.Dones[last] = true;
-            buffer.Rewards[last] = game.Result switch
+            float outcome = game.Result switch
             {
                 GameResult.BlackWin => c == 0 ? 1 : -1,
                 GameResult.WhiteWin => c == 1 ? 1 : -1,
                 _ => 0,
             };
+            // The potential of a finished game is 0, so the shaping term of a last step is −Φ(its position).
+            buffer.Rewards[last] = outcome - buffer.Potentials[last];
             _lastStep[e * 2 + c] = -1;
         }
         if (game.Result == GameResult.BlackWin) stats.BlackWins++;
@@ -229,9 +248,31 @@ public sealed class SelfPlay
                 int last = _lastStep[e * 2 + c];
                 if (last < 0) continue;
                 buffer.Bootstrap[last] = c == (int)toMove ? _batchValues[e] : -_batchValues[e];
+                if (_shaping > 0) buffer.Rewards[last] += (float)(_gamma * Potential(_games[e].Position, (Color)c) - buffer.Potentials[last]);
                 _lastStep[e * 2 + c] = -1;
             }
         }
+    }
+
+    /// <summary>Φ = scale × (material of <paramref name="side"/> − material of the opponent), board and hand, kings excluded.</summary>
+    private float Potential(Position position, Color side)
+    {
+        int balance = 0;
+        var occupied = position.Occupied;
+        while (occupied.Any)
+        {
+            int piece = position.PieceOn(occupied.Pop());
+            var kind = Pieces.TypeOf(piece);
+            if (kind == PieceType.King) continue;
+            int value = Keisei.Evaluation.Players.HeuristicPlayer.ValueOf(kind);
+            balance += Pieces.ColorOf(piece) == side ? value : -value;
+        }
+        for (var kind = PieceType.Pawn; kind <= PieceType.Rook; kind++)
+        {
+            int value = Keisei.Evaluation.Players.HeuristicPlayer.ValueOf(kind);
+            balance += value * (position.HandCount(side, kind) - position.HandCount(side.Opponent(), kind));
+        }
+        return (float)(_shaping * balance);
     }
 
     private void Forward(ReadOnlySpan<float> observations, int n)

@@ -91,7 +91,7 @@ public sealed class Trainer : IDisposable
         _ppo = new Ppo(_model, options.Ppo, updates * perUpdate, _device);
         _playRng = new Xoshiro(options.Seed * 7919L + 1);
         _shuffleRng = new Xoshiro(options.Seed * 7919L + 2);
-        _selfPlay = new SelfPlay(_model, options.NumEnvs, options.MaxMovesPerGame, _playRng, _device);
+        _selfPlay = new SelfPlay(_model, options.NumEnvs, options.MaxMovesPerGame, _playRng, _device, options.MaterialShaping, options.Ppo.Gamma);
         _buffer = new RolloutBuffer(options.StepsPerEpoch, ObservationEncoderSize(options.Model));
 
         if (resume is not null)

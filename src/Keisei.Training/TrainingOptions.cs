@@ -79,6 +79,14 @@ public sealed record TrainingOptions
     /// <summary>Torch intra-op threads (0: torch's default).</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Scale of potential-based reward shaping by material (0: off, pure win/loss/draw rewards). Each player's step gets
+    /// γ·Φ(its next position) − Φ(this position), Φ = scale × (own material − opponent's material, board and hand) and
+    /// Φ = 0 at the end of a game; such shaping leaves the optimal policy unchanged (Ng, Harada and Russell, 1999) and
+    /// gives the sparse game result a dense companion signal.
+    /// </summary>
+    public double MaterialShaping { get; init; }
+
     public PpoOptions Ppo { get; init; } = new();
     public ModelConfig Model { get; init; } = ModelConfig.KeiseiDefault;
 }

@@ -121,4 +121,37 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(stats.BlackWins + stats.WhiteWins, buffer.Rewards.Take(buffer.Count).Count(r => r == -1f));
         Assert.True(stats.Terminations.GetValueOrDefault(TerminationReason.MaxMoves) > 0);
     }
+
+    [Fact]
+    public void MaterialShapingTelescopesToTheGameResult()
+    {
+        using var model = PolicyValueModel.Create(new ModelConfig { Architecture = ModelConfig.Quick, Channels = 4, Layers = 0 }, 2);
+        var selfPlay = new SelfPlay(model, 2, 30, new Xoshiro(4), materialShaping: 0.01, gamma: 1.0);
+        var buffer = new RolloutBuffer(300, model.Config.InputChannels * 81);
+        var stats = new SelfPlayStats();
+        selfPlay.Collect(buffer, 300, stats);
+        Assert.Contains(buffer.Potentials.Take(buffer.Count), p => p != 0);
+        var hasPrevious = new bool[buffer.Count];
+        for (int i = 0; i < buffer.Count; i++)
+            if (buffer.Next[i] >= 0) hasPrevious[buffer.Next[i]] = true;
+        int checkedSequences = 0;
+        for (int first = 0; first < buffer.Count; first++)
+        {
+            if (hasPrevious[first] || buffer.Potentials[first] != 0) continue;
+            double sum = 0;
+            int i = first;
+            while (true)
+            {
+                sum += buffer.Rewards[i];
+                if (buffer.Next[i] < 0) break;
+                i = buffer.Next[i];
+            }
+            if (!buffer.Dones[i]) continue;
+            // With γ = 1 the shaping terms cancel along a sequence that starts balanced: only the result remains.
+            double outcome = sum;
+            Assert.Contains(Math.Round(outcome, 4), new[] { -1.0, 0.0, 1.0 });
+            checkedSequences++;
+        }
+        Assert.True(checkedSequences > 4);
+    }
 }

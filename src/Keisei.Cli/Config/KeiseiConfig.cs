@@ -100,6 +100,7 @@ public sealed class KeiseiConfig
         Device = S("env.device")!,
         MaxMovesPerGame = I("env.max_moves_per_game"),
         Threads = I("training.threads"),
+        MaterialShaping = D("training.material_shaping"),
         Ppo = new PpoOptions
         {
             LearningRate = D("training.learning_rate"),
