@@ -86,7 +86,8 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     public ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken)
     {
         if (status.Timing is { } timing) Service.Throughput.Record(status.PliesPerSecond, timing.Engine + timing.Encoding + timing.Inference + timing.Update);
-        long stepsThisUpdate = Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
+        // The last update of a run may be shorter than a full rollout: take what it really added.
+        long stepsThisUpdate = status.StepsThisUpdate > 0 ? status.StepsThisUpdate : Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
         if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
         return ValueTask.CompletedTask;
     }
