@@ -146,12 +146,17 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 
     public async ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
     {
-        var (_, sha) = CheckpointFile.ReadInfo(path);
-        if (Path.GetFileName(path) == "final.ckpt")
+        if (Path.GetFullPath(path) == Path.GetFullPath(trainer.Run.FinalCheckpointPath))
         {
-            // The final checkpoint repeats the last weights under a stable name; register it only when it is new.
-            if (_store.Checkpoints().Any(c => c.Sha256 == sha)) return;
+            // final.ckpt is rewritten whenever the run is resumed, so the pool never points at it. Its weights are new only
+            // when no checkpoint of these timesteps is registered (a hash cannot tell: every file has its own creation
+            // time); then they are kept under the name of a checkpoint of these timesteps, which nothing overwrites.
+            if (_store.Checkpoints().Any(c => c.Timesteps == timesteps && c.Status == "active" && File.Exists(c.Path))) return;
+            string kept = trainer.Run.CheckpointPath(timesteps);
+            if (!File.Exists(kept)) File.Copy(path, kept);
+            path = kept;
         }
+        var (_, sha) = CheckpointFile.ReadInfo(path);
         _store.RecordCheckpoint(path, timesteps, sha);
         if (_options.Gating.Mode == "none") return;
         var champion = _store.Champions().LastOrDefault(c => c.Status == "active");
