@@ -97,7 +97,12 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         // A copy of every parameter and buffer (a memory copy); the worker builds its own model from it.
-        var weights = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var weights = new Dictionary<string, TorchSharp.torch.Tensor>();
+        foreach (var (key, value) in model.state_dict())
+        {
+            using var detached = value.detach();
+            weights[key] = detached.clone();
+        }
         var config = model.Config;
         string name = $"{_runName}@ts{step}";
         var job = new EvaluationJob(name, step,
@@ -110,7 +115,12 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
                 return ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(copy, new PlayerDescriptor(name, "snapshot", Details: config.Describe()),
                     _options.Neural, ownsModel: true));
             },
-            agent => Request(agent, Opponents(), "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }));
+            agent => Request(agent, Opponents(), "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }),
+            // Skipped by a full queue or dropped at shutdown: free the copy now rather than when the finalizer gets to it.
+            Discard: () =>
+            {
+                foreach (var tensor in weights.Values) tensor.Dispose();
+            });
         Service.TryEnqueue(job);
         clock.Stop();
         Service.RecordTriggerStall(clock.Elapsed);
