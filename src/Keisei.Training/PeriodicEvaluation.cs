@@ -86,7 +86,8 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     public ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken)
     {
         if (status.Timing is { } timing) Service.Throughput.Record(status.PliesPerSecond, timing.Engine + timing.Encoding + timing.Inference + timing.Update);
-        long stepsThisUpdate = Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
+        // The last update of a run may be shorter than a full rollout: take what it really added.
+        long stepsThisUpdate = status.StepsThisUpdate > 0 ? status.StepsThisUpdate : Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
         if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
         return ValueTask.CompletedTask;
     }
@@ -96,7 +97,12 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         // A copy of every parameter and buffer (a memory copy); the worker builds its own model from it.
-        var weights = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var weights = new Dictionary<string, TorchSharp.torch.Tensor>();
+        foreach (var (key, value) in model.state_dict())
+        {
+            using var detached = value.detach();
+            weights[key] = detached.clone();
+        }
         var config = model.Config;
         string name = $"{_runName}@ts{step}";
         var job = new EvaluationJob(name, step,
@@ -109,7 +115,12 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
                 return ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(copy, new PlayerDescriptor(name, "snapshot", Details: config.Describe()),
                     _options.Neural, ownsModel: true));
             },
-            agent => Request(agent, Opponents(), "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }));
+            agent => Request(agent, Opponents(), "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }),
+            // Skipped by a full queue or dropped at shutdown: free the copy now rather than when the finalizer gets to it.
+            Discard: () =>
+            {
+                foreach (var tensor in weights.Values) tensor.Dispose();
+            });
         Service.TryEnqueue(job);
         clock.Stop();
         Service.RecordTriggerStall(clock.Elapsed);
@@ -145,12 +156,17 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 
     public async ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
     {
-        var (_, sha) = CheckpointFile.ReadInfo(path);
-        if (Path.GetFileName(path) == "final.ckpt")
+        if (Path.GetFullPath(path) == Path.GetFullPath(trainer.Run.FinalCheckpointPath))
         {
-            // The final checkpoint repeats the last weights under a stable name; register it only when it is new.
-            if (_store.Checkpoints().Any(c => c.Sha256 == sha)) return;
+            // final.ckpt is rewritten whenever the run is resumed, so the pool never points at it. Its weights are new only
+            // when no checkpoint of these timesteps is registered (a hash cannot tell: every file has its own creation
+            // time); then they are kept under the name of a checkpoint of these timesteps, which nothing overwrites.
+            if (_store.Checkpoints().Any(c => c.Timesteps == timesteps && c.Status == "active" && File.Exists(c.Path))) return;
+            string kept = trainer.Run.CheckpointPath(timesteps);
+            if (!File.Exists(kept)) File.Copy(path, kept);
+            path = kept;
         }
+        var (_, sha) = CheckpointFile.ReadInfo(path);
         _store.RecordCheckpoint(path, timesteps, sha);
         if (_options.Gating.Mode == "none") return;
         var champion = _store.Champions().LastOrDefault(c => c.Status == "active");

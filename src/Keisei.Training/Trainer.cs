@@ -28,7 +28,11 @@ public sealed record TrainingStatus(
     string? LastCheckpoint,
     TimeSpan Elapsed,
     IterationTiming? Timing,
-    string? Evaluation);
+    string? Evaluation)
+{
+    /// <summary>Timesteps this update added (the last update of a run may add fewer than <see cref="TrainingOptions.StepsPerEpoch"/>); 0 when not an update.</summary>
+    public long StepsThisUpdate { get; init; }
+}
 
 /// <summary>Where an iteration's time went.</summary>
 public sealed record IterationTiming(TimeSpan Engine, TimeSpan Encoding, TimeSpan Inference, TimeSpan Update)
@@ -173,7 +177,8 @@ public sealed class Trainer : IDisposable
             _updates++;
             _episodes += stats.Episodes;
             var timing = new IterationTiming(stats.EngineTime, stats.EncodingTime, stats.InferenceTime, updateTime);
-            var status = Status(stats, ppo, steps / collectTime.TotalSeconds, steps / Math.Max(1e-9, updateTime.TotalSeconds), clock.Elapsed, timing);
+            var status = Status(stats, ppo, steps / collectTime.TotalSeconds, steps / Math.Max(1e-9, updateTime.TotalSeconds), clock.Elapsed, timing)
+                with { StepsThisUpdate = steps };
             metrics?.Write(_timesteps, Scalars(status, stats));
             _logger.LogInformation("update {Updates}: timesteps {Timesteps}, policy {Policy:F4}, value {Value:F4}, entropy {Entropy:F3}, kl {Kl:F4}",
                 _updates, _timesteps, ppo.PolicyLoss, ppo.ValueLoss, ppo.Entropy, ppo.ApproxKl);

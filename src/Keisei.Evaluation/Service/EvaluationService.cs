@@ -58,8 +58,9 @@ public sealed record EvaluationServiceOptions
 /// <param name="TrainingStep">The training timestep the evaluated weights belong to (results are logged at this step).</param>
 /// <param name="CreateAgent">Builds the agent on the evaluation worker (not on the training thread).</param>
 /// <param name="BuildRequest">The evaluation request for that agent (strategy, opponents, games, arena options).</param>
+/// <param name="Discard">Releases what the job holds (such as a copy of the weights) when it will never run: skipped, refused or dropped.</param>
 public sealed record EvaluationJob(string Name, long TrainingStep, Func<CancellationToken, ValueTask<IPlayerFactory>> CreateAgent,
-    Func<IPlayerFactory, EvaluationRequest> BuildRequest);
+    Func<IPlayerFactory, EvaluationRequest> BuildRequest, Action? Discard = null);
 
 /// <summary>How one evaluation ended, with its measured service levels.</summary>
 public sealed record EvaluationOutcome(
@@ -165,27 +166,44 @@ public sealed class EvaluationService : IAsyncDisposable
             _logger.LogDebug("Evaluation trigger held training for {Ms:F2} ms", stall.TotalMilliseconds);
     }
 
-    /// <summary>Queues a request and returns at once. Returns false when the service is shutting down or the request was dropped.</summary>
+    /// <summary>
+    /// Queues a request and returns at once. Returns false when the service is shutting down or the request was dropped;
+    /// a job that will not run (this one, or the pending one it replaces) is discarded.
+    /// </summary>
     public bool TryEnqueue(EvaluationJob job)
     {
+        EvaluationJob? skipped = null;
         lock (_lock)
         {
-            if (!_accepting) return false;
-            if (_pending.Count >= _options.QueueCapacity)
+            if (!_accepting) skipped = job;
+            else if (_pending.Count >= _options.QueueCapacity)
             {
-                if (_options.WhenFull == QueueFullPolicy.DropNew)
+                if (_options.WhenFull == QueueFullPolicy.DropNew) skipped = job;
+                else
                 {
-                    Skip(job);
-                    return false;
+                    skipped = _pending.First!.Value.Job;
+                    _pending.RemoveFirst();
                 }
-                var oldest = _pending.First!.Value.Job;
-                _pending.RemoveFirst();
-                Skip(oldest);
+                Skip(skipped);
             }
-            _pending.AddLast((job, Stopwatch.GetTimestamp()));
+            if (skipped != job) _pending.AddLast((job, Stopwatch.GetTimestamp()));
         }
+        if (skipped is not null) Discard(skipped);
+        if (skipped == job) return false;
         _signal.Release();
         return true;
+    }
+
+    private void Discard(EvaluationJob job)
+    {
+        try
+        {
+            job.Discard?.Invoke();
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Discarding evaluation '{Name}' failed", job.Name);
+        }
     }
 
     private void Skip(EvaluationJob job)
@@ -336,11 +354,14 @@ public sealed class EvaluationService : IAsyncDisposable
     /// <summary>Stops accepting requests; with <paramref name="cancelRunning"/> cancels running evaluations (finished games stay stored), else waits for them. Pending requests are dropped.</summary>
     public async Task ShutdownAsync(bool cancelRunning)
     {
+        List<EvaluationJob> dropped;
         lock (_lock)
         {
             _accepting = false;
+            dropped = [.. _pending.Select(p => p.Job)];
             _pending.Clear();
         }
+        foreach (var job in dropped) Discard(job);
         if (cancelRunning) await _stop.CancelAsync().ConfigureAwait(false);
         else
         {

@@ -1,0 +1,54 @@
+using Keisei.Evaluation.Service;
+using Keisei.Evaluation.Strategies;
+
+namespace Keisei.IntegrationTests;
+
+/// <summary>A full queue keeps the newest pending request (or drops the new one), counts the skipped ones, and never blocks the caller.</summary>
+[Collection("integration")]
+public sealed class QueuePolicyTests : TempDirectoryTest
+{
+    [Theory]
+    [InlineData(QueueFullPolicy.KeepNewest)]
+    [InlineData(QueueFullPolicy.DropNew)]
+    public async Task WithOneSlotAndASlowFirstJobTheQueuePolicyDecidesWhatRuns(QueueFullPolicy policy)
+    {
+        await using var h = new Support.Harness(Dir, Support.Service(queue: 1, whenFull: policy, concurrent: 1));
+        var order = new List<string>();
+        void Started(string name)
+        {
+            lock (order) order.Add(name);
+        }
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var opponents = new[] { OpponentSpec.Parse("random") };
+
+        Assert.True(h.Service.TryEnqueue(Support.RandomJob("A", opponents, onStart: Started, beforeStart: ct => release.Task.WaitAsync(ct))));
+        Assert.True(await Support.WaitUntil(() => h.Service.InFlight == 1, TimeSpan.FromSeconds(10)), "the first job did not start");
+        Assert.Equal(0, h.Service.PendingCount);
+
+        var accepted = new[] { "B", "C", "D" }.Select(n =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            bool ok = h.Service.TryEnqueue(Support.RandomJob(n, opponents, onStart: Started));
+            Assert.True(clock.ElapsedMilliseconds < 100, "TryEnqueue blocked the caller");
+            return ok;
+        }).ToArray();
+
+        Assert.Equal(1, h.Service.PendingCount);
+        Assert.Equal(2, h.Service.Skipped);
+        if (policy == QueueFullPolicy.KeepNewest) Assert.Equal([true, true, true], accepted);
+        else Assert.Equal([true, false, false], accepted);
+
+        release.SetResult();
+        Assert.True(await Support.WaitUntil(() => h.Outcomes.Count == 2 && h.Service.InFlight == 0, TimeSpan.FromSeconds(20)), "the jobs did not finish");
+        await h.Service.ShutdownAsync(cancelRunning: false);
+
+        string survivor = policy == QueueFullPolicy.KeepNewest ? "D" : "B";
+        lock (order) Assert.Equal(["A", survivor], order);
+        Assert.Equal(["A", survivor], h.Outcomes.Snapshot().Select(o => o.Job.Name));
+        Assert.All(h.Outcomes.Snapshot(), o => Assert.Equal("completed", o.Status));
+        // The survivor waited in the queue while A ran.
+        Assert.True(h.Outcomes.Snapshot()[1].QueueWait > TimeSpan.Zero);
+        Assert.Equal(2, h.Store.Evaluations().Count);
+        Assert.Equal(2, h.Service.Skipped);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Strategies;
+using Keisei.Shogi;
+using Keisei.Usi;
+
+namespace Keisei.IntegrationTests;
+
+/// <summary>Timeouts really stop the work: a hung engine is killed, the evaluation ends at its limit, nothing is left running.</summary>
+[Collection("integration")]
+public sealed class TimeoutTests : TempDirectoryTest
+{
+    private static UsiPlayOptions Usi => new()
+    {
+        Limits = UsiGoLimits.MoveTime(10),
+        HandshakeTimeout = TimeSpan.FromSeconds(10),
+        ReadyTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    [Fact]
+    public async Task AHungEngineEndsTheEvaluationAtItsTimeoutAndTheEngineIsGone()
+    {
+        var limit = TimeSpan.FromSeconds(3);
+        await using var h = new Support.Harness(Dir, Support.Service(timeout: limit), Usi);
+        var hanger = new OpponentSpec("hanger", ParticipantKind.Usi, Command: Support.FakeEngine("hang", "--after 2"));
+        // Moves may take far longer than the evaluation's limit: only the evaluation timeout can end this.
+        var arena = new ArenaOptions { Concurrency = 1, MoveTimeout = TimeSpan.FromSeconds(120), Rules = new GameRules { MaxPlies = 40 } };
+        var clock = Stopwatch.StartNew();
+        Assert.True(h.Service.TryEnqueue(Support.RandomJob("vs-hanger", [hanger], gamesPerOpponent: 2, arena: arena)));
+        Assert.True(await Support.WaitUntil(() => Support.FakeEngineProcesses().Count > 0, TimeSpan.FromSeconds(20)), "the engine never started");
+        Assert.True(await Support.WaitUntil(() => h.Outcomes.Count == 1, TimeSpan.FromSeconds(30)), "the evaluation did not end");
+        var elapsed = clock.Elapsed;
+
+        var outcome = h.Outcomes.Snapshot().Single();
+        Assert.Equal("timed_out", outcome.Status);
+        Assert.True(outcome.Latency >= limit, $"ended after {outcome.Latency}, before its limit");
+        // The limit plus the time to kill and reap the engine, not the move timeout.
+        Assert.True(elapsed < limit + TimeSpan.FromSeconds(12), $"took {elapsed} with a {limit} limit");
+        Assert.Empty(Support.FakeEngineProcesses());
+        Assert.Equal(0, h.Service.InFlight);
+        // The aborted game is not stored (a resumed evaluation plays it again); the evaluation is marked stopped.
+        var evaluation = h.Store.Evaluations().Single();
+        Assert.Equal("stopped", evaluation.Status);
+        Assert.Empty(h.Store.Games(evaluation.Id));
+    }
+
+    [Fact]
+    public async Task AHungEngineLosesOnTimeWhenTheMoveLimitComesFirst()
+    {
+        await using var h = new Support.Harness(Dir, Support.Service(timeout: TimeSpan.FromSeconds(60)), Usi);
+        var hanger = new OpponentSpec("hanger", ParticipantKind.Usi, Command: Support.FakeEngine("hang", "--after 1"));
+        var arena = new ArenaOptions { Concurrency = 2, MoveTimeout = TimeSpan.FromSeconds(1), Rules = new GameRules { MaxPlies = 40 } };
+        var clock = Stopwatch.StartNew();
+        Assert.True(h.Service.TryEnqueue(Support.RandomJob("vs-hanger", [hanger], gamesPerOpponent: 2, arena: arena)));
+        Assert.True(await Support.WaitUntil(() => h.Outcomes.Count == 1, TimeSpan.FromSeconds(30)), "the evaluation did not end");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+
+        var outcome = h.Outcomes.Snapshot().Single();
+        Assert.Equal("completed", outcome.Status);
+        var players = h.Store.Players().ToDictionary(p => p.Name, p => p.Id);
+        var games = h.Store.Games(outcome.Report!.EvaluationId);
+        Assert.Equal(2, games.Count);
+        Assert.All(games, g =>
+        {
+            Assert.Equal(TerminationReason.TimeForfeit, g.Termination);
+            Assert.Equal(0, g.ScoreOf(players["hanger"]));
+            Assert.Contains("did not move", g.Detail);
+        });
+        Assert.Empty(Support.FakeEngineProcesses());
+    }
+}
