@@ -59,7 +59,8 @@ public sealed class ConfigTests : IDisposable
             if (key.Type == ConfigType.Choice && key.Default is string choice) Assert.Contains(choice, key.Choices);
             Assert.Same(key, ConfigSchema.Find(path));
         }
-        // The evaluation keys of keisei-python.md, in its order: the one list that keisei evaluate checks too.
+        // The evaluation keys of keisei-python.md, in its order (the one list that keisei evaluate checks too), then Keisei's
+        // own keys for throttling and gating.
         Assert.Equal(
         [
             "enable_periodic_evaluation", "evaluation_interval_timesteps", "strategy", "num_games", "max_concurrent_games", "timeout_per_game",
@@ -69,6 +70,7 @@ public sealed class ConfigTests : IDisposable
             "process_restart_threshold", "temp_agent_device", "clear_cache_after_evaluation", "enable_background_tournaments",
             "enable_advanced_analytics", "enable_enhanced_opponents", "max_evaluation_time_minutes", "evaluation_timeout_per_game",
             "max_concurrent_evaluations", "enable_performance_monitoring", "memory_limit_mb", "cpu_limit_percent", "gpu_limit_percent",
+            "training_impact_limit_percent", "adaptive_throttling", "gating", "gating_games", "gating_threshold", "gating_sprt",
         ], ConfigSchema.EvaluationKeys);
     }
 
