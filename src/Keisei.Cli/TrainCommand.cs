@@ -162,6 +162,7 @@ internal static class TrainCommand
         var serviceOptions = new EvaluationServiceOptions
         {
             MaxConcurrentEvaluations = e.Int("max_concurrent_evaluations", 1, 1),
+            GamesAtOnce = e.Int("max_concurrent_games", 4, 1),
             EvaluationTimeout = TimeSpan.FromMinutes(e.Double("max_evaluation_time_minutes", 30)),
             Adaptive = e.Bool("adaptive_throttling", true),
             Targets = new ServiceLevelTargets

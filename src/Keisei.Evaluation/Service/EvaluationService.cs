@@ -42,6 +42,9 @@ public sealed record EvaluationServiceOptions
 
     public QueueFullPolicy WhenFull { get; init; } = QueueFullPolicy.KeepNewest;
 
+    /// <summary>Games an evaluation plays at once before any throttling (<c>max_concurrent_games</c>); the adaptive throttle starts here.</summary>
+    public int GamesAtOnce { get; init; } = 4;
+
     /// <summary>Evaluations run at the same time (<c>max_concurrent_evaluations</c>).</summary>
     public int MaxConcurrentEvaluations { get; init; } = 1;
 
@@ -114,7 +117,7 @@ public sealed class EvaluationService : IAsyncDisposable
         _onOutcome = onOutcome;
         _logger = logger ?? NullLogger.Instance;
         Throughput = throughput ?? new ThroughputMonitor();
-        Throttle = new EvaluationThrottle();
+        Throttle = new EvaluationThrottle(Math.Max(1, options.GamesAtOnce));
         _meter.CreateObservableGauge("keisei.evaluation.queue_depth", () => PendingCount, description: "Evaluation requests waiting");
         _meter.CreateObservableGauge("keisei.evaluation.in_flight", () => Volatile.Read(ref _inFlight), description: "Evaluations running");
         _meter.CreateObservableGauge("keisei.evaluation.concurrency", () => Throttle.Concurrency, description: "Games an evaluation may play at once (adaptive)");
