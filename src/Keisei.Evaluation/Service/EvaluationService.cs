@@ -105,6 +105,7 @@ public sealed class EvaluationService : IAsyncDisposable
     private readonly Histogram<double> _latencyHistogram, _stallHistogram;
     private readonly List<double> _stalls = [];
     private int _inFlight;
+    private double? _smoothedImpact;
     private long _skipped, _violations, _games;
     private bool _accepting = true;
 
@@ -326,7 +327,17 @@ public sealed class EvaluationService : IAsyncDisposable
             _violationsCounter.Add(violations.Count);
             _logger.LogWarning("Evaluation '{Name}' missed its service levels: {Violations}", job.Name, string.Join("; ", violations));
         }
-        if (_options.Adaptive && impact is { } measured) Throttle.Adapt(measured, _options.Targets.TrainingImpact, _logger);
+        if (_options.Adaptive && impact is { } measured)
+        {
+            // One evaluation's impact is noisy (few updates overlap it); adapt on a moving average so the limits do not oscillate.
+            double smoothed;
+            lock (_lock)
+            {
+                smoothed = _smoothedImpact is { } previous ? 0.7 * previous + 0.3 * measured : measured;
+                _smoothedImpact = smoothed;
+            }
+            Throttle.Adapt(smoothed, _options.Targets.TrainingImpact, _logger);
+        }
         return new EvaluationOutcome(job, report, status, error, queueWait, clock.Elapsed, overhead, cpu, impact, violations);
     }
 
