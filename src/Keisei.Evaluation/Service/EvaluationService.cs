@@ -235,8 +235,9 @@ public sealed class EvaluationService : IAsyncDisposable
                 if (_pending.Count == 0) continue;
                 next = _pending.First!.Value;
                 _pending.RemoveFirst();
+                // Counted as in flight inside the lock, so a waiting shutdown never sees it as neither pending nor running.
+                _inFlight++;
             }
-            Interlocked.Increment(ref _inFlight);
             try
             {
                 var outcome = await RunOneAsync(next.Job, Stopwatch.GetElapsedTime(next.EnqueuedAt)).ConfigureAwait(false);
@@ -251,7 +252,7 @@ public sealed class EvaluationService : IAsyncDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref _inFlight);
+                lock (_lock) _inFlight--;
             }
         }
     }
@@ -365,23 +366,30 @@ public sealed class EvaluationService : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting requests; with <paramref name="cancelRunning"/> cancels running evaluations (finished games stay stored), else waits for them. Pending requests are dropped.</summary>
+    /// <summary>Stops accepting requests. With <paramref name="cancelRunning"/> it drops pending requests and cancels running evaluations (finished games stay stored); without, it runs the pending ones and waits for all to finish.</summary>
     public async Task ShutdownAsync(bool cancelRunning)
     {
-        List<EvaluationJob> dropped;
+        List<EvaluationJob> dropped = [];
         lock (_lock)
         {
             _accepting = false;
-            dropped = [.. _pending.Select(p => p.Job)];
-            _pending.Clear();
+            if (cancelRunning)
+            {
+                dropped = [.. _pending.Select(p => p.Job)];
+                _pending.Clear();
+            }
         }
         foreach (var job in dropped) Discard(job);
-        if (cancelRunning) await _stop.CancelAsync().ConfigureAwait(false);
-        else
+        if (!cancelRunning)
         {
-            while (InFlight > 0 || _signal.CurrentCount > 0) await Task.Delay(20).ConfigureAwait(false);
-            await _stop.CancelAsync().ConfigureAwait(false);
+            while (true)
+            {
+                lock (_lock)
+                    if (_pending.Count == 0 && _inFlight == 0) break;
+                await Task.Delay(20).ConfigureAwait(false);
+            }
         }
+        await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
     }
 
