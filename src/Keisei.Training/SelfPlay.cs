@@ -119,6 +119,7 @@ public sealed class SelfPlay
     private readonly int[] _lastStep;
     private readonly float[] _logits;
     private readonly float[] _batchValues;
+    private readonly float[] _bootstrapObservations;
     private readonly float[] _probabilities = new float[MoveList.Capacity];
     private readonly int[] _legal = new int[MoveList.Capacity];
     private readonly Move[] _moves = new Move[MoveList.Capacity];
@@ -143,6 +144,7 @@ public sealed class SelfPlay
         Array.Fill(_lastStep, -1);
         _logits = new float[numEnvs * ActionSpace.Size];
         _batchValues = new float[numEnvs];
+        _bootstrapObservations = new float[numEnvs * _encoder.Size];
         _legalMoves = new Move[numEnvs][];
         for (int e = 0; e < numEnvs; e++) _legalMoves[e] = new Move[MoveList.Capacity];
     }
@@ -236,10 +238,9 @@ public sealed class SelfPlay
     private void Bootstrap(RolloutBuffer buffer)
     {
         int size = _encoder.Size;
-        var observations = new float[_games.Length * size];
         for (int e = 0; e < _games.Length; e++)
-            _encoder.Encode(_games[e].Position, new EncodingContext(_maxMoves, _games[e].RepetitionCount()), observations.AsSpan(e * size, size));
-        Forward(observations, _games.Length);
+            _encoder.Encode(_games[e].Position, new EncodingContext(_maxMoves, _games[e].RepetitionCount()), _bootstrapObservations.AsSpan(e * size, size));
+        Forward(_bootstrapObservations, _games.Length);
         for (int e = 0; e < _games.Length; e++)
         {
             var toMove = _games[e].SideToMove;
@@ -254,26 +255,8 @@ public sealed class SelfPlay
         }
     }
 
-    /// <summary>Φ = scale × (material of <paramref name="side"/> − material of the opponent), board and hand, kings excluded.</summary>
-    private float Potential(Position position, Color side)
-    {
-        int balance = 0;
-        var occupied = position.Occupied;
-        while (occupied.Any)
-        {
-            int piece = position.PieceOn(occupied.Pop());
-            var kind = Pieces.TypeOf(piece);
-            if (kind == PieceType.King) continue;
-            int value = Keisei.Evaluation.Players.HeuristicPlayer.ValueOf(kind);
-            balance += Pieces.ColorOf(piece) == side ? value : -value;
-        }
-        for (var kind = PieceType.Pawn; kind <= PieceType.Rook; kind++)
-        {
-            int value = Keisei.Evaluation.Players.HeuristicPlayer.ValueOf(kind);
-            balance += value * (position.HandCount(side, kind) - position.HandCount(side.Opponent(), kind));
-        }
-        return (float)(_shaping * balance);
-    }
+    /// <summary>Φ = scale × the material balance of <paramref name="side"/> (see <see cref="Material.Balance"/>).</summary>
+    private float Potential(Position position, Color side) => (float)(_shaping * Material.Balance(position, side));
 
     private void Forward(ReadOnlySpan<float> observations, int n)
     {

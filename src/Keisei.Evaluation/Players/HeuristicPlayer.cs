@@ -11,17 +11,12 @@ namespace Keisei.Evaluation.Players;
 /// piece, or attacks it while we do not defend it;</item>
 /// <item>play a best-scoring move, breaking ties uniformly at random (seeded).</item>
 /// </list>
-/// Values: P 1, L 3, N 4, S 5, G 6, B 8, R 10, +P +L +N +S 6, Horse 10, Dragon 12, King 100.
+/// Values: <see cref="Material.Value"/> (P 1, L 3, N 4, S 5, G 6, B 8, R 10, +P +L +N +S 6, Horse 10, Dragon 12, King 100).
 /// Promotion therefore happens whenever it gains material value and is not less safe.
 /// </summary>
 public sealed class HeuristicPlayer(int seed) : SimplePlayer
 {
     private readonly Random _random = new(seed);
-
-    private static ReadOnlySpan<int> Values => [0, 1, 3, 4, 5, 6, 8, 10, 100, 6, 6, 6, 6, 0, 10, 12];
-
-    /// <summary>Material value of a piece kind.</summary>
-    public static int ValueOf(PieceType kind) => Values[(int)kind];
 
     protected override PlayerAction Choose(Position position)
     {
@@ -43,10 +38,10 @@ public sealed class HeuristicPlayer(int seed) : SimplePlayer
             {
                 moved = Pieces.TypeOf(position.PieceOn(move.From));
                 int captured = position.PieceOn(move.To);
-                if (captured != 0) gain += ValueOf(Pieces.TypeOf(captured));
+                if (captured != 0) gain += Material.Value(Pieces.TypeOf(captured));
                 if (move.IsPromotion)
                 {
-                    gain += ValueOf(Pieces.Promote(moved)) - ValueOf(moved);
+                    gain += Material.Value(Pieces.Promote(moved)) - Material.Value(moved);
                     moved = Pieces.Promote(moved);
                 }
             }
@@ -74,10 +69,10 @@ public sealed class HeuristicPlayer(int seed) : SimplePlayer
         var them = us.Opponent();
         var attackers = position.AttackersTo(square, them, position.Occupied);
         if (attackers.IsEmpty) return 0;
-        int value = ValueOf(moved);
+        int value = Material.Value(moved);
         while (attackers.Any)
         {
-            if (ValueOf(Pieces.TypeOf(position.PieceOn(attackers.Pop()))) < value) return value;
+            if (Material.Value(Pieces.TypeOf(position.PieceOn(attackers.Pop()))) < value) return value;
         }
         bool defended = position.AttackersTo(square, us, position.Occupied).Any;
         return defended ? 0 : value;
