@@ -154,7 +154,14 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 
     private string CheckpointName(string path) => $"{_runName}/{Path.GetFileNameWithoutExtension(path)}";
 
-    public async ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
+    public ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
+    {
+        RegisterCheckpoint(trainer, path, timesteps);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Adds a checkpoint to the run's pool and, with gating on, queues its match against the champion.</summary>
+    private void RegisterCheckpoint(Trainer trainer, string path, long timesteps)
     {
         if (Path.GetFullPath(path) == Path.GetFullPath(trainer.Run.FinalCheckpointPath))
         {
@@ -187,7 +194,6 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
                 Gate = gating.Mode == "fixed" ? new FixedMatchGate(gating.Threshold) : null,
             });
         Service.TryEnqueue(job);
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     private void OnOutcome(EvaluationOutcome outcome)
