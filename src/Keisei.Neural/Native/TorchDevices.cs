@@ -45,8 +45,12 @@ public static class TorchDevices
         ? "this build uses the CPU-only TorchSharp runtime (rebuild with -p:KeiseiTorchRuntime=cuda on a CUDA host)"
         : "no CUDA device or driver was found";
 
-    /// <summary>True when the referenced TorchSharp native runtime is the CPU-only one.</summary>
-    public static bool IsCpuRuntime =>
-        AppDomain.CurrentDomain.GetAssemblies().All(a => a.GetName().Name?.Contains("cuda", StringComparison.OrdinalIgnoreCase) != true)
-        && !Directory.EnumerateFiles(AppContext.BaseDirectory, "libtorch_cuda.so", SearchOption.AllDirectories).Any();
+    /// <summary>True when the TorchSharp native runtime next to the application is the CPU-only one (no libtorch CUDA library).</summary>
+    public static bool IsCpuRuntime => !new[]
+    {
+        Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libtorch_cuda.so"),
+        Path.Combine(AppContext.BaseDirectory, "runtimes", "win-x64", "native", "torch_cuda.dll"),
+        Path.Combine(AppContext.BaseDirectory, "libtorch_cuda.so"),
+        Path.Combine(AppContext.BaseDirectory, "torch_cuda.dll"),
+    }.Any(File.Exists);
 }
