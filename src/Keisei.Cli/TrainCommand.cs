@@ -165,6 +165,7 @@ internal static class TrainCommand
             GamesAtOnce = e.Int("max_concurrent_games", 4, 1),
             EvaluationTimeout = TimeSpan.FromMinutes(e.Double("max_evaluation_time_minutes", 30)),
             Adaptive = e.Bool("adaptive_throttling", true),
+            QuietUpdateBetweenEvaluations = e.Bool("quiet_update_between_evaluations", true),
             Targets = new ServiceLevelTargets
             {
                 MemoryOverheadBytes = e.Int("memory_limit_mb", 1000, 1) * 1024L * 1024,

@@ -85,9 +85,10 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 
     public ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken)
     {
-        if (status.Timing is { } timing) Service.Throughput.Record(status.PliesPerSecond, timing.Engine + timing.Encoding + timing.Inference + timing.Update);
         // The last update of a run may be shorter than a full rollout: take what it really added.
         long stepsThisUpdate = status.StepsThisUpdate > 0 ? status.StepsThisUpdate : Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
+        // Training throughput of the whole iteration (self-play and learning), the figure an evaluation's impact is measured on.
+        if (status.Timing is { Total.TotalSeconds: > 0 } timing) Service.Throughput.Record(stepsThisUpdate / timing.Total.TotalSeconds, timing.Total);
         if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
         return ValueTask.CompletedTask;
     }
@@ -233,6 +234,11 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
             : string.Create(CultureInfo.InvariantCulture,
                 $"{job.Name}: {report.Total.Wins}-{report.Total.Draws}-{report.Total.Losses}, score {report.TotalElo.Score:0.000}, " +
                 $"Elo {report.TotalElo.Elo:+0;-0} ± {report.TotalElo.EloHalfWidth:0} ({outcome.Status}, {outcome.Latency.TotalSeconds:0.0} s)");
+        if (outcome.TrainingImpact is { } measured)
+            text += string.Create(CultureInfo.InvariantCulture, $"; training impact {measured:P1}");
+        var throttle = Service.Throttle;
+        if (throttle.Concurrency < throttle.MaxConcurrency || throttle.Duty < 1)
+            text += string.Create(CultureInfo.InvariantCulture, $"; throttled to {throttle.Concurrency} game(s) at once, playing {throttle.Duty:P0} of the time");
         if (outcome.Violations.Count > 0) text += $" [SLA: {string.Join("; ", outcome.Violations)}]";
         _summary?.Invoke(text);
     }

@@ -74,12 +74,14 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // An adaptive throttle may idle this slot or ask for a pause before the next game.
+                // An adaptive throttle may idle this slot, or have it rest after each game in proportion to the game's length.
                 while (throttle is not null && slot >= throttle.Concurrency && !cancellationToken.IsCancellationRequested)
                     await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
                 int i = Interlocked.Increment(ref next);
                 if (i >= games.Count) return;
+                long started = Stopwatch.GetTimestamp();
                 var played = await PlayAsync(games[i], cancellationToken).ConfigureAwait(false);
+                var took = Stopwatch.GetElapsedTime(started);
                 if (played is null) return;
                 await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
                 try
@@ -90,7 +92,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
                 {
                     gate.Release();
                 }
-                if (throttle?.PauseBetweenGames is { } pause && pause > TimeSpan.Zero)
+                if (throttle?.PauseAfter(took) is { } pause && pause > TimeSpan.Zero)
                 {
                     try
                     {

@@ -55,6 +55,12 @@ public sealed record EvaluationServiceOptions
 
     /// <summary>Lower the evaluation's concurrency and add pauses between games when training slows down too much.</summary>
     public bool Adaptive { get; init; } = true;
+
+    /// <summary>
+    /// Before each evaluation, wait for one training update to run with no evaluation beside it, so its training impact is
+    /// measured against the throughput just around it (a bounded wait; nothing waits when no training reports throughput).
+    /// </summary>
+    public bool QuietUpdateBetweenEvaluations { get; init; } = true;
 }
 
 /// <summary>One evaluation to run: how to get the agent (an in-memory snapshot or a checkpoint), and the request to run with it.</summary>
@@ -105,7 +111,6 @@ public sealed class EvaluationService : IAsyncDisposable
     private readonly Histogram<double> _latencyHistogram, _stallHistogram;
     private readonly List<double> _stalls = [];
     private int _inFlight;
-    private double? _smoothedImpact;
     private long _skipped, _violations, _games;
     private bool _accepting = true;
 
@@ -119,6 +124,7 @@ public sealed class EvaluationService : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         Throughput = throughput ?? new ThroughputMonitor();
         Throttle = new EvaluationThrottle(Math.Max(1, options.GamesAtOnce));
+        Throughput.ImpactSampled += OnImpactSampled;
         _meter.CreateObservableGauge("keisei.evaluation.queue_depth", () => PendingCount, description: "Evaluation requests waiting");
         _meter.CreateObservableGauge("keisei.evaluation.in_flight", () => Volatile.Read(ref _inFlight), description: "Evaluations running");
         _meter.CreateObservableGauge("keisei.evaluation.concurrency", () => Throttle.Concurrency, description: "Games an evaluation may play at once (adaptive)");
@@ -131,6 +137,12 @@ public sealed class EvaluationService : IAsyncDisposable
         _workers = Enumerable.Range(0, Math.Max(1, options.MaxConcurrentEvaluations))
             .Select(_ => Task.Factory.StartNew(WorkerAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
             .ToArray();
+    }
+
+    /// <summary>Each training update that ran beside an evaluation steps the throttle (while the evaluation still runs).</summary>
+    private void OnImpactSampled(double impact)
+    {
+        if (_options.Adaptive) Throttle.Adapt(impact, _options.Targets.TrainingImpact, _logger);
     }
 
     /// <summary>Training throughput samples, to measure and limit the evaluation's impact.</summary>
@@ -240,6 +252,18 @@ public sealed class EvaluationService : IAsyncDisposable
             }
             try
             {
+                if (_options.QuietUpdateBetweenEvaluations)
+                {
+                    try
+                    {
+                        await Throughput.WaitForQuietUpdateAsync(_stop.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Discard(next.Job); // shutting down, cancelling: it never started
+                        return;
+                    }
+                }
                 var outcome = await RunOneAsync(next.Job, Stopwatch.GetElapsedTime(next.EnqueuedAt)).ConfigureAwait(false);
                 try
                 {
@@ -276,7 +300,6 @@ public sealed class EvaluationService : IAsyncDisposable
         {
             agent = await job.CreateAgent(timeout.Token).ConfigureAwait(false);
             var request = job.BuildRequest(agent);
-            request = request with { Arena = request.Arena with { Concurrency = Math.Min(request.Arena.Concurrency, Throttle.Concurrency) } };
             var progress = new GameCounter(this);
             report = await new EvaluationRunner(_store, _participants, _logger, Throttle).RunAsync(request, progress, timeout.Token).ConfigureAwait(false);
             status = report.Status == "stopped" && timeout.IsCancellationRequested && !_stop.IsCancellationRequested ? "timed_out" : report.Status;
@@ -310,7 +333,7 @@ public sealed class EvaluationService : IAsyncDisposable
         clock.Stop();
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
-        double? impact = await Throughput.EndWindowAsync(window, TimeSpan.FromSeconds(60), _stop.Token).ConfigureAwait(false);
+        double? impact = await Throughput.EndWindowAsync(window, _stop.Token).ConfigureAwait(false);
         long overhead = sampler.PeakOverhead;
         _latencyHistogram.Record(clock.Elapsed.TotalSeconds);
 
@@ -327,17 +350,6 @@ public sealed class EvaluationService : IAsyncDisposable
             Interlocked.Add(ref _violations, violations.Count);
             _violationsCounter.Add(violations.Count);
             _logger.LogWarning("Evaluation '{Name}' missed its service levels: {Violations}", job.Name, string.Join("; ", violations));
-        }
-        if (_options.Adaptive && impact is { } measured)
-        {
-            // One evaluation's impact is noisy (few updates overlap it); adapt on a moving average so the limits do not oscillate.
-            double smoothed;
-            lock (_lock)
-            {
-                smoothed = _smoothedImpact is { } previous ? 0.7 * previous + 0.3 * measured : measured;
-                _smoothedImpact = smoothed;
-            }
-            Throttle.Adapt(smoothed, _options.Targets.TrainingImpact, _logger);
         }
         return new EvaluationOutcome(job, report, status, error, queueWait, clock.Elapsed, overhead, cpu, impact, violations);
     }
@@ -396,6 +408,7 @@ public sealed class EvaluationService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (!_stop.IsCancellationRequested) await ShutdownAsync(cancelRunning: true).ConfigureAwait(false);
+        Throughput.ImpactSampled -= OnImpactSampled;
         _meter.Dispose();
         _stop.Dispose();
         _signal.Dispose();
