@@ -98,7 +98,11 @@ internal static class TrainCommand
             await using var periodic = settings.Evaluation.Bool("enable_periodic_evaluation", true)
                 ? CreatePeriodicEvaluation(settings, run, store, participants, metrics, display, logger)
                 : null;
-            if (periodic is not null) trainer.AddCallback(periodic);
+            if (periodic is not null)
+            {
+                periodic.Prepare(trainer.Model);
+                trainer.AddCallback(periodic);
+            }
             TrainingResult outcome;
             try
             {
@@ -165,7 +169,6 @@ internal static class TrainCommand
             GamesAtOnce = e.Int("max_concurrent_games", 4, 1),
             EvaluationTimeout = TimeSpan.FromMinutes(e.Double("max_evaluation_time_minutes", 30)),
             Adaptive = e.Bool("adaptive_throttling", true),
-            QuietUpdateBetweenEvaluations = e.Bool("quiet_update_between_evaluations", true),
             Targets = new ServiceLevelTargets
             {
                 MemoryOverheadBytes = e.Int("memory_limit_mb", 1000, 1) * 1024L * 1024,

@@ -93,17 +93,32 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Copies the weights and queues their evaluation; the time this takes is the trigger stall.</summary>
-    public void Trigger(PolicyValueModel model, long step)
+    /// <summary>A copy of every parameter and buffer (a memory copy); the evaluation worker builds its own model from it.</summary>
+    private static Dictionary<string, TorchSharp.torch.Tensor> Snapshot(PolicyValueModel model)
     {
-        var clock = Stopwatch.StartNew();
-        // A copy of every parameter and buffer (a memory copy); the worker builds its own model from it.
         var weights = new Dictionary<string, TorchSharp.torch.Tensor>();
         foreach (var (key, value) in model.state_dict())
         {
             using var detached = value.detach();
             weights[key] = detached.clone();
         }
+        return weights;
+    }
+
+    /// <summary>
+    /// Takes (and frees) one snapshot before training starts, so the first trigger does not also pay for compiling the
+    /// snapshot code and the allocator's first request: every trigger then costs training what the others do.
+    /// </summary>
+    public void Prepare(PolicyValueModel model)
+    {
+        foreach (var tensor in Snapshot(model).Values) tensor.Dispose();
+    }
+
+    /// <summary>Copies the weights and queues their evaluation; the time this takes is the trigger stall.</summary>
+    public void Trigger(PolicyValueModel model, long step)
+    {
+        var clock = Stopwatch.StartNew();
+        var weights = Snapshot(model);
         var config = model.Config;
         string name = $"{_runName}@ts{step}";
         var job = new EvaluationJob(name, step,
@@ -125,6 +140,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         Service.TryEnqueue(job);
         clock.Stop();
         Service.RecordTriggerStall(clock.Elapsed);
+        _metrics?.Write(step, [("evaluation/trigger_stall_ms", clock.Elapsed.TotalMilliseconds)]);
     }
 
     private EvaluationRequest Request(IPlayerFactory agent, IReadOnlyList<OpponentSpec> opponents, string strategy, Dictionary<string, object?> parameters) => new()

@@ -70,7 +70,7 @@ public sealed class ConfigTests : IDisposable
             "process_restart_threshold", "temp_agent_device", "clear_cache_after_evaluation", "enable_background_tournaments",
             "enable_advanced_analytics", "enable_enhanced_opponents", "max_evaluation_time_minutes", "evaluation_timeout_per_game",
             "max_concurrent_evaluations", "enable_performance_monitoring", "memory_limit_mb", "cpu_limit_percent", "gpu_limit_percent",
-            "training_impact_limit_percent", "adaptive_throttling", "quiet_update_between_evaluations", "gating", "gating_games", "gating_threshold", "gating_sprt",
+            "training_impact_limit_percent", "adaptive_throttling", "gating", "gating_games", "gating_threshold", "gating_sprt",
         ], ConfigSchema.EvaluationKeys);
     }
 

@@ -85,4 +85,52 @@ public sealed class ContentionTests : TempDirectoryTest
         Assert.Contains(outcomes, o => o.TrainingImpact is not null);
         Assert.Equal(0, service.Skipped);
     }
+
+    [Fact]
+    public async Task AdaptiveEvaluationsPlayInAlternateUpdatesAndLeaveTrainingUnchanged()
+    {
+        const long total = 640, interval = 128;
+        var options = Support.Tiny(total);
+        float[] plainWeights;
+        using (var trainer = Trainer.Create(options, RunDirectory.Create(Dir, "plain")))
+        {
+            await trainer.RunAsync(null, CancellationToken.None);
+            plainWeights = Support.Weights(trainer.Model);
+        }
+
+        var run = RunDirectory.Create(Dir, "adaptive");
+        using var store = ResultsStore.Open(run.DatabasePath);
+        await using var participants = new ParticipantResolver(new NeuralPlayOptions(), new UsiPlayOptions());
+        var evaluation = Support.Periodic(interval, gamesPerOpponent: 2, maxPlies: 100, anchors: [OpponentSpec.Parse("random"), OpponentSpec.Parse("heuristic")]);
+        await using var periodic = new PeriodicEvaluation(run.Name, store, participants, Support.Service(queue: 8) with { Adaptive = true }, evaluation);
+        var service = periodic.Service;
+        Assert.True(service.Throughput.Alternate);
+        // Whenever training reports an update, the throttle's turn follows the monitor's: games move only in every other update.
+        var turns = new List<bool>();
+        service.Throughput.TurnChanged += open =>
+        {
+            lock (turns) turns.Add(open);
+            Assert.Equal(open, service.Throttle.MayPlay);
+        };
+        using var trainer2 = Trainer.Create(options, run, callbacks: [periodic]);
+        var result = await trainer2.RunAsync(null, CancellationToken.None);
+        var weights = Support.Weights(trainer2.Model);
+        service.Throughput.Finish();
+        Assert.True(service.Throttle.MayPlay, "evaluations still held after training ended");
+        await service.ShutdownAsync(cancelRunning: false);
+
+        Assert.Equal(plainWeights, weights);
+        Assert.Equal(10, result.Updates);
+        lock (turns)
+        {
+            Assert.Equal(11, turns.Count);
+            Assert.Equal(Enumerable.Range(0, 10).Select(u => u % 2 == 1), turns.Take(10));
+        }
+        // At most every other update ran beside an evaluation; all five evaluations finished once training let them.
+        var (_, _, busy, quiet) = service.Throughput.Summary();
+        Assert.Equal(10, busy + quiet);
+        Assert.InRange(busy, 1, 5);
+        Assert.Equal(5, periodic.Outcomes.Count);
+        Assert.All(periodic.Outcomes, o => Assert.Equal("completed", o.Status));
+    }
 }

@@ -79,9 +79,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
                     await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
                 int i = Interlocked.Increment(ref next);
                 if (i >= games.Count) return;
-                long started = Stopwatch.GetTimestamp();
                 var played = await PlayAsync(games[i], cancellationToken).ConfigureAwait(false);
-                var took = Stopwatch.GetElapsedTime(started);
                 if (played is null) return;
                 await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
                 try
@@ -92,7 +90,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
                 {
                     gate.Release();
                 }
-                if (throttle?.PauseAfter(took) is { } pause && pause > TimeSpan.Zero)
+                if (throttle?.PauseAfter(played.Duration) is { } pause && pause > TimeSpan.Zero)
                 {
                     try
                     {
@@ -116,8 +114,8 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
         var game = new Game(Options.Rules, scheduled.Opening.StartSfen);
         string? detail = null;
         IPlayer? black = null, white = null;
-        using var gameTimeout = new CancellationTokenSource();
-        if (Options.GameTimeout is { } limit) gameTimeout.CancelAfter(limit);
+        // Time spent held by the throttle between moves is not the players' time: the game time limit counts the rest.
+        var held = TimeSpan.Zero;
         try
         {
             black = await CreatePlayerAsync(game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
@@ -128,14 +126,29 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
             {
                 var side = game.SideToMove;
                 var player = side == Color.Black ? black : white;
-                PlayerAction action;
-                using (var moveLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, gameTimeout.Token))
+                if (throttle is not null && !throttle.MayPlay)
                 {
-                    moveLimit.CancelAfter(Options.MoveTimeout);
+                    long waitStart = Stopwatch.GetTimestamp();
+                    await throttle.WaitTurnAsync(cancellationToken).ConfigureAwait(false);
+                    held += Stopwatch.GetElapsedTime(waitStart);
+                }
+                var gameLeft = Options.GameTimeout - (clock.Elapsed - held);
+                bool gameLimited = gameLeft < Options.MoveTimeout;
+                var moveTime = gameLimited ? gameLeft!.Value : Options.MoveTimeout;
+                if (moveTime <= TimeSpan.Zero)
+                {
+                    detail = $"{side} was to move when the game time limit ({Options.GameTimeout}) ran out";
+                    game.Forfeit(side, TerminationReason.TimeForfeit);
+                    break;
+                }
+                PlayerAction action;
+                using (var moveLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    moveLimit.CancelAfter(moveTime);
                     try
                     {
-                        action = await player!.ChooseAsync(game, Options.MoveTimeout, moveLimit.Token).AsTask()
-                            .WaitAsync(Options.MoveTimeout + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                        action = await player!.ChooseAsync(game, moveTime, moveLimit.Token).AsTask()
+                            .WaitAsync(moveTime + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
@@ -144,7 +157,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
                     }
                     catch (Exception e) when (e is OperationCanceledException or TimeoutException)
                     {
-                        detail = gameTimeout.IsCancellationRequested
+                        detail = gameLimited
                             ? $"{side} was to move when the game time limit ({Options.GameTimeout}) ran out"
                             : $"{side} did not move within {Options.MoveTimeout.TotalSeconds:0.###} s";
                         game.Forfeit(side, TerminationReason.TimeForfeit);
@@ -201,7 +214,8 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
             await EndAsync(white, game, Color.White).ConfigureAwait(false);
         }
 
-        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed, detail);
+        // The game's time is the players' time, without the time the throttle held it.
+        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed - held, detail);
     }
 
     /// <summary>Creates and starts one side's player; a failure to start is that side's loss.</summary>

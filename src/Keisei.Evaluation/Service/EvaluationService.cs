@@ -53,14 +53,13 @@ public sealed record EvaluationServiceOptions
 
     public ServiceLevelTargets Targets { get; init; } = new();
 
-    /// <summary>Lower the evaluation's concurrency and add pauses between games when training slows down too much.</summary>
+    /// <summary>
+    /// Measure the training impact in alternating updates (evaluations play in every other training update, the ones
+    /// between are the baseline) and lower the games at once and the share of time evaluations play while training slows
+    /// down more than the target.
+    /// </summary>
     public bool Adaptive { get; init; } = true;
 
-    /// <summary>
-    /// Before each evaluation, wait for one training update to run with no evaluation beside it, so its training impact is
-    /// measured against the throughput just around it (a bounded wait; nothing waits when no training reports throughput).
-    /// </summary>
-    public bool QuietUpdateBetweenEvaluations { get; init; } = true;
 }
 
 /// <summary>One evaluation to run: how to get the agent (an in-memory snapshot or a checkpoint), and the request to run with it.</summary>
@@ -122,9 +121,11 @@ public sealed class EvaluationService : IAsyncDisposable
         _participants = participants;
         _onOutcome = onOutcome;
         _logger = logger ?? NullLogger.Instance;
-        Throughput = throughput ?? new ThroughputMonitor();
+        Throughput = throughput ?? new ThroughputMonitor(alternate: options.Adaptive);
         Throttle = new EvaluationThrottle(Math.Max(1, options.GamesAtOnce));
         Throughput.ImpactSampled += OnImpactSampled;
+        Throughput.TurnChanged += Throttle.SetTurn;
+        Throttle.SetTurn(Throughput.EvaluationsMayPlay);
         _meter.CreateObservableGauge("keisei.evaluation.queue_depth", () => PendingCount, description: "Evaluation requests waiting");
         _meter.CreateObservableGauge("keisei.evaluation.in_flight", () => Volatile.Read(ref _inFlight), description: "Evaluations running");
         _meter.CreateObservableGauge("keisei.evaluation.concurrency", () => Throttle.Concurrency, description: "Games an evaluation may play at once (adaptive)");
@@ -252,18 +253,6 @@ public sealed class EvaluationService : IAsyncDisposable
             }
             try
             {
-                if (_options.QuietUpdateBetweenEvaluations)
-                {
-                    try
-                    {
-                        await Throughput.WaitForQuietUpdateAsync(_stop.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        Discard(next.Job); // shutting down, cancelling: it never started
-                        return;
-                    }
-                }
                 var outcome = await RunOneAsync(next.Job, Stopwatch.GetElapsedTime(next.EnqueuedAt)).ConfigureAwait(false);
                 try
                 {
@@ -409,6 +398,7 @@ public sealed class EvaluationService : IAsyncDisposable
     {
         if (!_stop.IsCancellationRequested) await ShutdownAsync(cancelRunning: true).ConfigureAwait(false);
         Throughput.ImpactSampled -= OnImpactSampled;
+        Throughput.TurnChanged -= Throttle.SetTurn;
         _meter.Dispose();
         _stop.Dispose();
         _signal.Dispose();

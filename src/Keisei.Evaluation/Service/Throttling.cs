@@ -9,12 +9,13 @@ namespace Keisei.Evaluation.Service;
 /// limit holds for fast and slow games alike).
 /// </summary>
 /// <remarks>
-/// One impact sample comes from each training update that ran beside an evaluation, and single samples are noisy (a
-/// shared machine moves an update's throughput by ±10 % on its own). So the throttle acts on the mean of the samples taken
-/// since its last change: above the target after two samples (or one sample above twice the target) it tightens — first
-/// halving the games at once, then halving the duty down to <see cref="MinDuty"/>; below half the target after three
-/// samples it loosens — first the duty ×1.5 up to 1, then one more game at once. The deadband between half the target and
-/// the target keeps it from oscillating around the target.
+/// One impact sample comes from each training update that ran beside an evaluation, and single samples are noisy (on a
+/// shared machine an update's throughput moves by ±10 % on its own). So the throttle decides on the samples since its last
+/// change (at most <see cref="Window"/>), with their standard error: when their mean is above the target by more than the
+/// error it halves the load — first the games at once, then the duty, down to <see cref="MinDuty"/>; when even one step up
+/// (duty ×1.5, or one more game) would leave the mean below the target by more than the error, it takes that step. A lone
+/// sample is trusted only when far off (a spread of 10 % is assumed for it). Between the two it holds, so it neither
+/// oscillates around the target nor starves the evaluation.
 /// </remarks>
 public sealed class EvaluationThrottle(int maxConcurrency = 8)
 {
@@ -36,6 +37,42 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
     public double Duty => Volatile.Read(ref _duty);
 
     public int MaxConcurrency { get; } = Math.Max(1, maxConcurrency);
+
+    private TaskCompletionSource _turn = Open();
+
+    private static TaskCompletionSource Open()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
+
+    /// <summary>Whether games may make moves now (see <see cref="ThroughputMonitor.Alternate"/>).</summary>
+    public bool MayPlay
+    {
+        get
+        {
+            lock (_lock) return _turn.Task.IsCompleted;
+        }
+    }
+
+    /// <summary>Lets games move, or holds them before their next move.</summary>
+    public void SetTurn(bool mayPlay)
+    {
+        lock (_lock)
+        {
+            if (mayPlay) _turn.TrySetResult();
+            else if (_turn.Task.IsCompleted) _turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Completes when games may move.</summary>
+    public Task WaitTurnAsync(CancellationToken cancellationToken)
+    {
+        Task turn;
+        lock (_lock) turn = _turn.Task;
+        return turn.IsCompleted ? Task.CompletedTask : turn.WaitAsync(cancellationToken);
+    }
 
     /// <summary>The rest a slot takes after a game that took <paramref name="game"/>.</summary>
     public TimeSpan PauseAfter(TimeSpan game)
@@ -97,34 +134,65 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
 
 /// <summary>
 /// Training throughput per update (timesteps per second of the whole update: self-play and learning) and the time windows
-/// in which evaluations ran. An update that overlaps no evaluation is quiet; the baseline is the mean of the last
-/// <see cref="BaselineUpdates"/> quiet updates. An update that spent at least half its time beside an evaluation is an
-/// impact sample, 1 − its throughput / the baseline, passed to <see cref="ImpactSampled"/> at once so the throttle can act
-/// while the evaluation runs. An evaluation's own impact compares the updates it overlapped (weighted by the overlap) with
-/// the quiet updates around it: the ones just before it and, when training leaves one, the first one after it.
+/// in which evaluations ran, to measure the training impact of evaluations: how much slower training runs while an
+/// evaluation plays beside it.
 /// </summary>
-public sealed class ThroughputMonitor
+/// <remarks>
+/// The throughput of a shared machine drifts by ±20 % over minutes on its own, more than the 5 % to be measured, so an
+/// update beside an evaluation is compared with its neighbours. With <see cref="Alternate"/> evaluations play only in
+/// every other update (<see cref="TurnChanged"/> tells them when); the updates between are quiet and are the baseline of
+/// the busy ones around them, so slow drift cancels. Each update that spent at least <see cref="MinShare"/> of its time
+/// beside an evaluation gives an impact sample (<see cref="ImpactSampled"/>, once its successor is known), so the throttle
+/// can act while the evaluation runs. Without alternation the baseline is the quiet neighbours or, lacking those, the last
+/// <see cref="BaselineUpdates"/> quiet updates.
+/// </remarks>
+public sealed class ThroughputMonitor(bool alternate = false)
 {
-    /// <summary>Quiet updates averaged into the baseline.</summary>
+    /// <summary>Quiet updates averaged into the baseline when an update has no quiet neighbour.</summary>
     public const int BaselineUpdates = 3;
+
+    /// <summary>Least share of an update spent beside an evaluation for it to be an impact sample (below it the noise would swamp the estimate).</summary>
+    public const double MinShare = 0.25;
+
+    /// <summary>Waiting for the update after an evaluation gives up after this many update durations.</summary>
+    public const double PatienceUpdates = 2.5;
 
     /// <summary>Updates kept for measuring windows (older ones only count in <see cref="Summary"/>).</summary>
     private const int KeptSamples = 4096;
 
-    /// <summary>An update; whether it overlapped an evaluation is settled when it is recorded (later windows start after it).</summary>
-    private readonly record struct Sample(long Start, long End, double Value, bool Quiet);
+    /// <summary>An update, and how long an evaluation played beside it (settled when it is recorded: later windows start after it).</summary>
+    private readonly record struct Sample(long Start, long End, double Value, double Busy)
+    {
+        public bool Quiet => Busy <= 0;
+        public long Duration => Math.Max(1, End - Start);
+    }
 
     private readonly List<Sample> _samples = [];
     private readonly Dictionary<long, (long Start, long End)> _closed = [];
     private readonly Dictionary<long, long> _open = [];
     private readonly Lock _lock = new();
-    private long _nextWindow, _lastClosedEnd = long.MinValue;
+    private long _nextWindow;
     private double _quietSum, _busySum;
     private int _quietCount, _busyCount;
-    private bool _finished;
+    private bool _finished, _turn = true;
 
-    /// <summary>Called (on the recording thread) with each impact sample of an update that ran beside an evaluation.</summary>
+    /// <summary>Evaluations play only in every other training update; the updates between are their baseline.</summary>
+    public bool Alternate { get; } = alternate;
+
+    /// <summary>Called (on the recording thread) with each impact sample: training's slowdown while an evaluation played beside an update.</summary>
     public event Action<double>? ImpactSampled;
+
+    /// <summary>Called (on the recording thread) when evaluations may start or must stop playing (<see cref="Alternate"/>).</summary>
+    public event Action<bool>? TurnChanged;
+
+    /// <summary>Whether evaluations may play during the current update.</summary>
+    public bool EvaluationsMayPlay
+    {
+        get
+        {
+            lock (_lock) return _turn;
+        }
+    }
 
     /// <summary>Records one update's throughput, ending now (the training loop calls this after every update).</summary>
     public void Record(double stepsPerSecond, TimeSpan duration)
@@ -136,15 +204,14 @@ public sealed class ThroughputMonitor
     /// <summary>Records one update's throughput over [<paramref name="start"/>, <paramref name="end"/>] (<see cref="Stopwatch"/> timestamps).</summary>
     public void Record(double stepsPerSecond, long start, long end)
     {
-        double? impact = null;
+        double? impact;
+        bool? turn = null;
         lock (_lock)
         {
-            double overlap = Overlap(start, end);
-            bool quiet = overlap <= 0;
-            if (overlap >= 0.5 * (end - start) && Baseline(start) is { } baseline) impact = 1 - stepsPerSecond / baseline;
-            _samples.Add(new Sample(start, end, stepsPerSecond, quiet));
+            var sample = new Sample(start, end, stepsPerSecond, _turn ? Overlap(start, end) : 0);
+            _samples.Add(sample);
             if (_samples.Count > KeptSamples) _samples.RemoveAt(0);
-            if (quiet)
+            if (sample.Quiet)
             {
                 _quietSum += stepsPerSecond;
                 _quietCount++;
@@ -154,14 +221,27 @@ public sealed class ThroughputMonitor
                 _busySum += stepsPerSecond;
                 _busyCount++;
             }
+            // The update before this one has both neighbours now.
+            impact = _samples.Count >= 2 ? SampleAt(_samples.Count - 2) : null;
+            if (Alternate && !_finished)
+            {
+                _turn = !_turn;
+                turn = _turn;
+            }
         }
         if (impact is { } i) ImpactSampled?.Invoke(i);
+        if (turn is { } t) TurnChanged?.Invoke(t);
     }
 
-    /// <summary>Training has ended: no more samples will come.</summary>
+    /// <summary>Training has ended: no more samples will come, and evaluations may play freely.</summary>
     public void Finish()
     {
-        lock (_lock) _finished = true;
+        lock (_lock)
+        {
+            _finished = true;
+            _turn = true;
+        }
+        TurnChanged?.Invoke(true);
     }
 
     /// <summary>Marks the start of an evaluation; returns its window id.</summary>
@@ -185,40 +265,23 @@ public sealed class ThroughputMonitor
         {
             _closed[id] = (_open[id], at);
             _open.Remove(id);
-            _lastClosedEnd = Math.Max(_lastClosedEnd, at);
         }
     }
 
     /// <summary>
-    /// Waits until a whole update has run with no evaluation since the last one ended, so the next evaluation is compared
-    /// with a fresh baseline. Returns at once when no training reports here, training has ended, or another evaluation is
-    /// running; gives up after <see cref="PatienceUpdates"/> times the last update's duration.
-    /// </summary>
-    public async Task WaitForQuietUpdateAsync(CancellationToken cancellationToken)
-    {
-        long deadline = Deadline();
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            lock (_lock)
-                if (_finished || _samples.Count == 0 || _open.Count > 0 || QuietAfter(_lastClosedEnd)) return;
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Ends a window and waits for the first quiet update after it (at most <see cref="PatienceUpdates"/> update durations,
-    /// less when training ends or another evaluation starts first), then returns the evaluation's training impact (null
-    /// when not measurable).
+    /// Ends a window and waits for the update after it (at most <see cref="PatienceUpdates"/> update durations, less when
+    /// training ends), then returns the evaluation's training impact (null when not measurable).
     /// </summary>
     public async Task<double?> EndWindowAsync(long id, CancellationToken cancellationToken)
     {
         long end = Stopwatch.GetTimestamp();
         EndWindow(id, end);
-        long deadline = Deadline();
+        long deadline;
+        lock (_lock) deadline = end + (_samples.Count == 0 ? 0 : (long)(PatienceUpdates * _samples[^1].Duration)) + Stopwatch.Frequency;
         while (Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested)
         {
             lock (_lock)
-                if (_finished || _open.Count > 0 || QuietAfter(end)) break;
+                if (_finished || _samples.Count == 0 || _samples[^1].Start >= end) break;
             try
             {
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
@@ -231,50 +294,62 @@ public sealed class ThroughputMonitor
         return Impact(id);
     }
 
-    /// <summary>Waiting for a quiet update gives up after this many update durations (one partial update, one whole, and slack).</summary>
-    public const double PatienceUpdates = 2.5;
-
-    private long Deadline()
-    {
-        long update;
-        lock (_lock) update = _samples.Count == 0 ? 0 : _samples[^1].End - _samples[^1].Start;
-        return Stopwatch.GetTimestamp() + (long)(PatienceUpdates * update) + Stopwatch.Frequency;
-    }
-
-    /// <summary>Impact of a closed window: its overlap-weighted throughput against the quiet updates around it; null without both.</summary>
+    /// <summary>
+    /// Training impact of a closed window: the time training lost in the updates it played beside (each against its
+    /// baseline), over the time it played beside them; null when there is no such update or no baseline.
+    /// </summary>
     public double? Impact(long id)
     {
         lock (_lock)
         {
             var (start, end) = _closed[id];
-            double weighted = 0, total = 0;
-            foreach (var s in _samples)
+            double lost = 0, beside = 0;
+            for (int u = 0; u < _samples.Count; u++)
             {
-                double overlap = Math.Min(s.End, end) - Math.Max(s.Start, start);
-                if (overlap <= 0) continue;
-                weighted += overlap * s.Value;
-                total += overlap;
+                var s = _samples[u];
+                double mine = Math.Min(Math.Min(s.End, end) - Math.Max(s.Start, start), s.Busy);
+                if (mine <= 0 || Baseline(u) is not { } baseline) continue;
+                // Time lost in this update, shared among the evaluations that played beside it.
+                lost += (1 - s.Value / baseline) * s.Duration * mine / s.Busy;
+                beside += mine;
             }
-            var around = _samples.Where(s => s.Quiet && s.End <= start).TakeLast(BaselineUpdates)
-                .Concat(_samples.Where(s => s.Quiet && s.Start >= end).Take(1)).Select(s => s.Value).ToList();
-            if (total <= 0 || around.Count == 0) return null;
-            return 1 - weighted / total / around.Average();
+            return beside <= 0 ? null : lost / beside;
         }
     }
 
-    /// <summary>Mean throughput of updates that overlapped an evaluation and of those that did not, with their counts.</summary>
+    /// <summary>Mean throughput of updates that ran beside an evaluation and of those that did not, with their counts.</summary>
     public (double WithEvaluation, double WithoutEvaluation, int SamplesWith, int SamplesWithout) Summary()
     {
         lock (_lock)
             return (_busyCount > 0 ? _busySum / _busyCount : double.NaN, _quietCount > 0 ? _quietSum / _quietCount : double.NaN, _busyCount, _quietCount);
     }
 
-    /// <summary>True when a quiet update started at or after <paramref name="at"/>.</summary>
-    private bool QuietAfter(long at)
+    /// <summary>
+    /// Training's slowdown while an evaluation played beside update <paramref name="u"/>: if training ran at (1 − x) of the
+    /// baseline for the share of the update the evaluation played, the update's throughput is baseline × (1 − share × x).
+    /// </summary>
+    private double? SampleAt(int u)
     {
-        for (int i = _samples.Count - 1; i >= 0 && _samples[i].End > at; i--)
-            if (_samples[i].Quiet && _samples[i].Start >= at) return true;
-        return false;
+        var s = _samples[u];
+        double share = s.Busy / s.Duration;
+        if (share < MinShare || Baseline(u) is not { } baseline) return null;
+        return (1 - s.Value / baseline) / share;
+    }
+
+    /// <summary>The quiet neighbours of update <paramref name="u"/>, or else the last quiet updates before it; null when there are none.</summary>
+    private double? Baseline(int u)
+    {
+        double sum = 0;
+        int n = 0;
+        foreach (int v in (ReadOnlySpan<int>)[u - 1, u + 1])
+        {
+            if (v < 0 || v >= _samples.Count || !_samples[v].Quiet) continue;
+            sum += _samples[v].Value;
+            n++;
+        }
+        if (n > 0) return sum / n;
+        var earlier = _samples.Take(u).Where(x => x.Quiet).TakeLast(BaselineUpdates).Select(x => x.Value).ToList();
+        return earlier.Count == 0 ? null : earlier.Average();
     }
 
     /// <summary>Time of [start, end] during which evaluations ran (closed windows, and open ones up to <paramref name="end"/>), at most the span.</summary>
@@ -284,13 +359,6 @@ public sealed class ThroughputMonitor
         foreach (var (ws, we) in _closed.Values.Where(w => w.End > start).Concat(_open.Values.Select(o => (o, end))))
             sum += Math.Max(0, Math.Min(we, end) - Math.Max(ws, start));
         return Math.Min(sum, end - start);
-    }
-
-    /// <summary>Mean of the last quiet updates that ended by <paramref name="before"/>; null when there are none.</summary>
-    private double? Baseline(long before)
-    {
-        var quiet = _samples.Where(s => s.End <= before && s.Quiet).TakeLast(BaselineUpdates).Select(s => s.Value).ToList();
-        return quiet.Count == 0 ? null : quiet.Average();
     }
 }
 

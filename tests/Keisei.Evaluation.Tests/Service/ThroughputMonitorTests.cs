@@ -3,11 +3,11 @@ using Keisei.Evaluation.Service;
 
 namespace Keisei.Evaluation.Tests.Service;
 
-/// <summary>Impact of evaluations on training throughput, measured from updates and evaluation windows on a made-up clock.</summary>
+/// <summary>Training impact of evaluations, measured from updates and evaluation windows on a made-up clock.</summary>
 public class ThroughputMonitorTests
 {
     [Fact]
-    public void UpdatesBesideAnEvaluationAreSampledAgainstTheQuietOnesAroundIt()
+    public void AnUpdateBesideAnEvaluationIsComparedWithItsQuietNeighbours()
     {
         var monitor = new ThroughputMonitor();
         var samples = new List<double>();
@@ -16,62 +16,80 @@ public class ThroughputMonitorTests
         monitor.Record(110, 10, 20);
         monitor.Record(90, 20, 30);
         long window = monitor.BeginWindow(30);
-        monitor.Record(80, 30, 40); // wholly beside the evaluation: sampled at once
+        monitor.Record(80, 30, 40); // wholly beside the evaluation
         monitor.EndWindow(window, 45);
-        monitor.Record(95, 40, 50); // half beside it: still sampled
+        monitor.Record(95, 40, 50); // half beside it
         monitor.Record(104, 50, 60); // quiet again
-        Assert.Equal([0.2, 0.05], samples.Select(s => Math.Round(s, 10)));
+        // Each is sampled once its successor is known: 80 against its quiet neighbour 90; 95 against 104, and as the
+        // evaluation ran for half of that update, 8.7 % slower over the update is twice that while the evaluation ran.
+        Assert.Equal([Math.Round(1 - 80 / 90.0, 10), Math.Round((1 - 95 / 104.0) / 0.5, 10)], samples.Select(s => Math.Round(s, 10)));
 
-        // The evaluation's own impact: the updates it overlapped, weighted by overlap (10 × 80 + 5 × 95) / 15 = 85,
-        // against the three quiet updates before it and the first after it (100 + 110 + 90 + 104) / 4 = 101.
-        Assert.Equal(1 - 85.0 / 101, monitor.Impact(window)!.Value, 10);
-        var (with, without, nWith, nWithout) = monitor.Summary();
-        Assert.Equal((87.5, 101.0, 2, 4), (with, without, nWith, nWithout));
+        // The evaluation's impact: time lost in both updates over the 15 it ran beside them.
+        Assert.Equal(((1 - 80 / 90.0) * 10 + (1 - 95 / 104.0) * 10) / 15, monitor.Impact(window)!.Value, 10);
+        Assert.Equal((87.5, 101.0, 2, 4), monitor.Summary());
     }
 
     [Fact]
-    public void AnUpdateMostlyWithoutTheEvaluationOrWithoutABaselineIsNotSampled()
+    public void AnUpdateWithLittleOfAnEvaluationIsNotSampled()
     {
         var monitor = new ThroughputMonitor();
         var samples = new List<double>();
         monitor.ImpactSampled += samples.Add;
-        long first = monitor.BeginWindow(0);
-        monitor.Record(50, 0, 10); // no quiet update before it: nothing to compare with yet
-        monitor.EndWindow(first, 10);
-        monitor.Record(100, 10, 20);
-        long second = monitor.BeginWindow(28);
-        monitor.Record(100, 20, 30); // 2 of 10 beside the evaluation: neither quiet nor a sample
-        monitor.EndWindow(second, 29);
+        monitor.Record(100, 0, 10);
+        long window = monitor.BeginWindow(18);
+        monitor.EndWindow(window, 19);
+        monitor.Record(50, 10, 20); // 1 of 10 beside the evaluation: too little to tell its slowdown from noise
+        monitor.Record(100, 20, 30);
         Assert.Empty(samples);
-        Assert.Equal(0.5, monitor.Impact(first)!.Value, 10); // the quiet update after it is its baseline
-        Assert.Equal(0, monitor.Impact(second)!.Value, 10);
-        Assert.Equal((2, 1), (monitor.Summary().SamplesWith, monitor.Summary().SamplesWithout));
+        // The evaluation's own impact still counts it: 5 time units lost in the 1 it ran.
+        Assert.Equal(5, monitor.Impact(window)!.Value, 10);
     }
 
     [Fact]
-    public async Task TheNextEvaluationWaitsForAQuietUpdate()
+    public void AlternatingEvaluationsPlayInEveryOtherUpdateAndTheOnesBetweenAreTheBaseline()
     {
-        var monitor = new ThroughputMonitor();
-        // Without training reporting here nothing waits.
-        await monitor.WaitForQuietUpdateAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        var monitor = new ThroughputMonitor(alternate: true);
+        var samples = new List<double>();
+        var turns = new List<bool>();
+        monitor.ImpactSampled += samples.Add;
+        monitor.TurnChanged += turns.Add;
+        long window = monitor.BeginWindow(0);
+        // The machine drifts from 100 to 200 steps/s; evaluations cost 20 %, 10 % and 15 % of the updates they play in.
+        double[] values = [80, 110, 108, 130, 119, 150];
+        for (int u = 0; u < values.Length; u++)
+        {
+            Assert.Equal(u % 2 == 0, monitor.EvaluationsMayPlay);
+            monitor.Record(values[u], u * 10, u * 10 + 10);
+        }
+        Assert.Equal([false, true, false, true, false, true], turns);
+        // 80 vs 110; 108 vs (110 + 130) / 2; 119 vs (130 + 150) / 2.
+        Assert.Equal([1 - 80 / 110.0, 1 - 108 / 120.0, 1 - 119 / 140.0], samples.Select(s => Math.Round(s, 10)), new RoundedComparer());
+        Assert.Equal((3, 3), (monitor.Summary().SamplesWith, monitor.Summary().SamplesWithout));
 
-        monitor.Record(100, TimeSpan.FromSeconds(4));
-        long window = monitor.BeginWindow();
-        monitor.Record(90, TimeSpan.FromSeconds(2)); // partly beside the evaluation; waits are bounded by 2.5 such updates
-        long closed = Stopwatch.GetTimestamp();
-        monitor.EndWindow(window, closed);
-
-        var wait = monitor.WaitForQuietUpdateAsync(CancellationToken.None);
-        await Task.Delay(300);
-        Assert.False(wait.IsCompleted, "went on before a quiet update");
-        monitor.Record(100, closed + 1, Stopwatch.GetTimestamp());
-        await wait.WaitAsync(TimeSpan.FromSeconds(5));
-
-        // When training has ended there is nothing to wait for.
-        long another = monitor.BeginWindow();
-        monitor.EndWindow(another, Stopwatch.GetTimestamp());
+        // When training ends evaluations play freely.
+        monitor.EndWindow(window, 55);
         monitor.Finish();
-        await monitor.WaitForQuietUpdateAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(monitor.EvaluationsMayPlay);
+        Assert.True(turns[^1]);
+    }
+
+    [Fact]
+    public async Task TheThrottleHoldsGamesOutsideTheirTurn()
+    {
+        var throttle = new EvaluationThrottle();
+        Assert.True(throttle.MayPlay);
+        Assert.True(throttle.WaitTurnAsync(CancellationToken.None).IsCompleted);
+        throttle.SetTurn(false);
+        var wait = throttle.WaitTurnAsync(CancellationToken.None);
+        await Task.Delay(100);
+        Assert.False(wait.IsCompleted);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = throttle.WaitTurnAsync(cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        throttle.SetTurn(true);
+        await wait.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(throttle.MayPlay);
     }
 
     [Fact]
@@ -79,15 +97,21 @@ public class ThroughputMonitorTests
     {
         var monitor = new ThroughputMonitor();
         monitor.Record(100, TimeSpan.FromSeconds(4));
-        long window = monitor.BeginWindow();
-        monitor.Record(60, TimeSpan.FromSeconds(2)); // partly beside the evaluation; waits are bounded by 2.5 such updates
+        long window = monitor.BeginWindow(Stopwatch.GetTimestamp() - 2 * Stopwatch.Frequency);
+        monitor.Record(60, TimeSpan.FromSeconds(2)); // wholly beside the evaluation; the wait is bounded by 2.5 such updates
         var impact = monitor.EndWindowAsync(window, CancellationToken.None);
         await Task.Delay(300);
-        Assert.False(impact.IsCompleted, $"measured before the update after the evaluation");
+        Assert.False(impact.IsCompleted, "measured before the update after the evaluation");
         await Task.Delay(10);
         long now = Stopwatch.GetTimestamp();
         monitor.Record(140, now - 1, now);
-        // Baseline (100 + 140) / 2 = 120 around the evaluation; the update beside it ran at 60.
+        // Its neighbours (100 + 140) / 2 = 120; it ran at 60.
         Assert.Equal(0.5, (await impact.WaitAsync(TimeSpan.FromSeconds(5)))!.Value, 10);
+    }
+
+    private sealed class RoundedComparer : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) < 1e-9;
+        public int GetHashCode(double obj) => 0;
     }
 }
