@@ -189,7 +189,10 @@ internal static class TrainCommand
         stdout.WriteLine(
             $"Evaluations: {outcomes.Count} finished, {service.Skipped} skipped (queue full), {service.Violations} SLA violations; " +
             $"trigger stall p50 {EvaluationService.Percentile(stalls, 0.5):0.00} ms, p99 {EvaluationService.Percentile(stalls, 0.99):0.00} ms over {stalls.Count}; " +
-            $"training {without:0} plies/s without evaluation ({nWithout} updates), {with:0} with ({nWith} updates)" +
+            $"training {without:0} steps/s in updates without evaluation ({nWithout}), {with:0} in updates beside one ({nWith})" +
+            (service.ImpactSamples is { Count: > 0 } impacts
+                ? $"; slowdown while evaluations played: mean {impacts.Average():P1}, median {EvaluationService.Percentile(impacts, 0.5):P1} over {impacts.Count} updates"
+                : "") +
             (outcomes.Count > 0 ? $"; peak memory overhead {outcomes.Max(o => o.PeakMemoryOverheadBytes) / (1024.0 * 1024):0} MB" : ""));
     }
 

@@ -63,6 +63,9 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _runName;
 
+    /// <summary>Timesteps at the end of the last update, and of the update an impact sample being recorded is of.</summary>
+    private long _lastStep, _sampledStep;
+
     public PeriodicEvaluation(string runName, ResultsStore store, ParticipantResolver participants, EvaluationServiceOptions serviceOptions,
         PeriodicEvaluationOptions options, MetricSink? metrics = null, Action<string>? summary = null, ILogger? logger = null)
     {
@@ -73,6 +76,8 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         _summary = summary;
         _logger = logger ?? NullLogger.Instance;
         Service = new EvaluationService(serviceOptions, store, participants, OnOutcome, logger: _logger);
+        // Each update that ran beside an evaluation: training's slowdown while the evaluation played, at that update's step.
+        Service.Throughput.ImpactSampled += impact => _metrics?.Write(_sampledStep, [("evaluation/training_impact_sample", impact)]);
     }
 
     public EvaluationService Service { get; }
@@ -88,7 +93,12 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         // The last update of a run may be shorter than a full rollout: take what it really added.
         long stepsThisUpdate = status.StepsThisUpdate > 0 ? status.StepsThisUpdate : Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
         // Training throughput of the whole iteration (self-play and learning), the figure an evaluation's impact is measured on.
-        if (status.Timing is { Total.TotalSeconds: > 0 } timing) Service.Throughput.Record(stepsThisUpdate / timing.Total.TotalSeconds, timing.Total);
+        if (status.Timing is { Total.TotalSeconds: > 0 } timing)
+        {
+            _sampledStep = _lastStep;
+            Service.Throughput.Record(stepsThisUpdate / timing.Total.TotalSeconds, timing.Total);
+        }
+        _lastStep = status.Timesteps;
         if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
         return ValueTask.CompletedTask;
     }

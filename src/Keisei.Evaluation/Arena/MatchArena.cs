@@ -75,7 +75,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Ser
             while (!cancellationToken.IsCancellationRequested)
             {
                 // An adaptive throttle may idle this slot, or have it rest after each game in proportion to the game's length.
-                while (throttle is not null && slot >= throttle.Concurrency && !cancellationToken.IsCancellationRequested)
+                while (throttle is not null && slot >= throttle.Concurrency && !cancellationToken.IsCancellationRequested && Volatile.Read(ref next) + 1 < games.Count)
                     await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
                 int i = Interlocked.Increment(ref next);
                 if (i >= games.Count) return;

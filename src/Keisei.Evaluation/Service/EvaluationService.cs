@@ -108,7 +108,7 @@ public sealed class EvaluationService : IAsyncDisposable
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _gamesCounter, _violationsCounter, _skippedCounter, _failedCounter;
     private readonly Histogram<double> _latencyHistogram, _stallHistogram;
-    private readonly List<double> _stalls = [];
+    private readonly List<double> _stalls = [], _impacts = [];
     private int _inFlight;
     private long _skipped, _violations, _games;
     private bool _accepting = true;
@@ -143,7 +143,17 @@ public sealed class EvaluationService : IAsyncDisposable
     /// <summary>Each training update that ran beside an evaluation steps the throttle (while the evaluation still runs).</summary>
     private void OnImpactSampled(double impact)
     {
+        lock (_lock) _impacts.Add(impact);
         if (_options.Adaptive) Throttle.Adapt(impact, _options.Targets.TrainingImpact, _logger);
+    }
+
+    /// <summary>Impact samples so far: training's slowdown while an evaluation played, one per update beside an evaluation.</summary>
+    public IReadOnlyList<double> ImpactSamples
+    {
+        get
+        {
+            lock (_lock) return [.. _impacts];
+        }
     }
 
     /// <summary>Training throughput samples, to measure and limit the evaluation's impact.</summary>

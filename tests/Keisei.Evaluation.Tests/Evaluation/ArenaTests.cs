@@ -1,6 +1,8 @@
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Service;
 using Keisei.Shogi;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keisei.Evaluation.Tests.Evaluation;
 
@@ -23,6 +25,37 @@ public class ArenaTests
         await new MatchArena(options ?? new ArenaOptions { Concurrency = 3, Rules = new GameRules { MaxPlies = 300 } })
             .RunAsync(games, (g, _) => { played.Add(g); return ValueTask.CompletedTask; }, ct);
         return played;
+    }
+
+    [Fact]
+    public async Task SlotsIdledByTheThrottleStillEndWhenTheGamesRunOut()
+    {
+        // Two slots, but the throttle allows one game at a time: the idle slot must not wait for games that will not come.
+        var throttle = new EvaluationThrottle(maxConcurrency: 2);
+        throttle.Adapt(1, 0.05, NullLogger.Instance);
+        Assert.Equal(1, throttle.Concurrency);
+        var played = new List<PlayedGame>();
+        await new MatchArena(new ArenaOptions { Concurrency = 2, Rules = new GameRules { MaxPlies = 60 } }, throttle: throttle)
+            .RunAsync(Pairs(new RandomPlayerFactory("a"), new RandomPlayerFactory("b"), 2), (g, _) => { played.Add(g); return ValueTask.CompletedTask; }, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(4, played.Count);
+    }
+
+    [Fact]
+    public async Task AHeldTurnPausesGamesWithoutUsingTheirTimeLimit()
+    {
+        var throttle = new EvaluationThrottle(maxConcurrency: 1);
+        throttle.SetTurn(false);
+        var played = new List<PlayedGame>();
+        var run = new MatchArena(new ArenaOptions { Concurrency = 1, Rules = new GameRules { MaxPlies = 40 }, GameTimeout = TimeSpan.FromMilliseconds(300) }, throttle: throttle)
+            .RunAsync(Pairs(new RandomPlayerFactory("a"), new RandomPlayerFactory("b"), 1), (g, _) => { played.Add(g); return ValueTask.CompletedTask; }, CancellationToken.None);
+        await Task.Delay(600); // held for twice the game time limit
+        Assert.Empty(played);
+        throttle.SetTurn(true);
+        await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, played.Count);
+        Assert.All(played, g => Assert.NotEqual(TerminationReason.TimeForfeit, g.Termination));
+        Assert.All(played, g => Assert.True(g.Duration < TimeSpan.FromMilliseconds(300), $"game took {g.Duration} of players' time"));
     }
 
     [Fact]
