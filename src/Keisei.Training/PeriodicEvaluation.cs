@@ -92,6 +92,15 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     {
         // The last update of a run may be shorter than a full rollout: take what it really added.
         long stepsThisUpdate = status.StepsThisUpdate > 0 ? status.StepsThisUpdate : Math.Min(trainer.Options.StepsPerEpoch, status.Timesteps);
+        bool trigger = Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps);
+        // Copy the weights while evaluations are held (with alternation they play in every other update), so that the copy
+        // does not share the CPU with a game: before recording this update when it was a quiet one (recording lets the
+        // evaluations play), after it otherwise (recording holds them).
+        if (trigger && !Service.Throughput.EvaluationsMayPlay)
+        {
+            Trigger(trainer.Model, status.Timesteps);
+            trigger = false;
+        }
         // Training throughput of the whole iteration (self-play and learning), the figure an evaluation's impact is measured on.
         if (status.Timing is { Total.TotalSeconds: > 0 } timing)
         {
@@ -99,7 +108,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
             Service.Throughput.Record(stepsThisUpdate / timing.Total.TotalSeconds, timing.Total);
         }
         _lastStep = status.Timesteps;
-        if (Crossed(status.Timesteps - stepsThisUpdate, status.Timesteps, _options.IntervalTimesteps)) Trigger(trainer.Model, status.Timesteps);
+        if (trigger) Trigger(trainer.Model, status.Timesteps);
         return ValueTask.CompletedTask;
     }
 

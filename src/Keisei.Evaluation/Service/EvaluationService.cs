@@ -297,6 +297,8 @@ public sealed class EvaluationService : IAsyncDisposable
         IPlayerFactory? agent = null;
         try
         {
+            // Building the agent takes CPU too: with alternation it waits for the evaluations' turn like a move does.
+            await Throttle.WaitTurnAsync(timeout.Token).ConfigureAwait(false);
             agent = await job.CreateAgent(timeout.Token).ConfigureAwait(false);
             var request = job.BuildRequest(agent);
             var progress = new GameCounter(this);
