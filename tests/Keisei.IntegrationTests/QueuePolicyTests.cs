@@ -25,10 +25,15 @@ public sealed class QueuePolicyTests : TempDirectoryTest
         Assert.True(await Support.WaitUntil(() => h.Service.InFlight == 1, TimeSpan.FromSeconds(10)), "the first job did not start");
         Assert.Equal(0, h.Service.PendingCount);
 
+        var discarded = new List<string>();
+        void Discarded(string name)
+        {
+            lock (discarded) discarded.Add(name);
+        }
         var accepted = new[] { "B", "C", "D" }.Select(n =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            bool ok = h.Service.TryEnqueue(Support.RandomJob(n, opponents, onStart: Started));
+            bool ok = h.Service.TryEnqueue(Support.RandomJob(n, opponents, onStart: Started, onDiscard: Discarded));
             Assert.True(clock.ElapsedMilliseconds < 100, "TryEnqueue blocked the caller");
             return ok;
         }).ToArray();
@@ -50,5 +55,8 @@ public sealed class QueuePolicyTests : TempDirectoryTest
         Assert.True(h.Outcomes.Snapshot()[1].QueueWait > TimeSpan.Zero);
         Assert.Equal(2, h.Store.Evaluations().Count);
         Assert.Equal(2, h.Service.Skipped);
+        // The skipped jobs released what they held (off the caller's thread), and only they did.
+        Assert.True(await Support.WaitUntil(() => { lock (discarded) return discarded.Count == 2; }, TimeSpan.FromSeconds(10)), "skipped jobs were not discarded");
+        lock (discarded) Assert.Equal(policy == QueueFullPolicy.KeepNewest ? ["B", "C"] : ["C", "D"], discarded.Order());
     }
 }

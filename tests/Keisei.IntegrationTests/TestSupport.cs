@@ -155,7 +155,7 @@ internal static class Support
 
     /// <summary>A job that plays random against the given opponents; its agent is a random player named after the job.</summary>
     public static EvaluationJob RandomJob(string name, IReadOnlyList<OpponentSpec> opponents, int gamesPerOpponent = 2, ArenaOptions? arena = null,
-        Action<string>? onStart = null, Func<CancellationToken, Task>? beforeStart = null) =>
+        Action<string>? onStart = null, Func<CancellationToken, Task>? beforeStart = null, Action<string>? onDiscard = null) =>
         new(name, 0,
             async ct =>
             {
@@ -163,7 +163,8 @@ internal static class Support
                 if (beforeStart is not null) await beforeStart(ct);
                 return new RandomPlayerFactory(name);
             },
-            agent => Tournament(agent, opponents, gamesPerOpponent, arena));
+            agent => Tournament(agent, opponents, gamesPerOpponent, arena),
+            onDiscard is null ? null : () => onDiscard(name));
 
     /// <summary>Collects outcomes as the service reports them.</summary>
     public sealed class OutcomeLog
