@@ -117,6 +117,7 @@ public sealed class ContentionTests : TempDirectoryTest
         var weights = Support.Weights(trainer2.Model);
         service.Throughput.Finish();
         Assert.True(service.Throttle.MayPlay, "evaluations still held after training ended");
+        Assert.Equal((service.Throttle.MaxConcurrency, 1.0), (service.Throttle.Concurrency, service.Throttle.Duty));
         await service.ShutdownAsync(cancelRunning: false);
 
         Assert.Equal(plainWeights, weights);

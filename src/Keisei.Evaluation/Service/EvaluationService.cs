@@ -125,6 +125,7 @@ public sealed class EvaluationService : IAsyncDisposable
         Throttle = new EvaluationThrottle(Math.Max(1, options.GamesAtOnce));
         Throughput.ImpactSampled += OnImpactSampled;
         Throughput.TurnChanged += Throttle.SetTurn;
+        Throughput.Finished += Throttle.Release;
         Throttle.SetTurn(Throughput.EvaluationsMayPlay);
         _meter.CreateObservableGauge("keisei.evaluation.queue_depth", () => PendingCount, description: "Evaluation requests waiting");
         _meter.CreateObservableGauge("keisei.evaluation.in_flight", () => Volatile.Read(ref _inFlight), description: "Evaluations running");
@@ -424,6 +425,7 @@ public sealed class EvaluationService : IAsyncDisposable
         if (!_stop.IsCancellationRequested) await ShutdownAsync(cancelRunning: true).ConfigureAwait(false);
         Throughput.ImpactSampled -= OnImpactSampled;
         Throughput.TurnChanged -= Throttle.SetTurn;
+        Throughput.Finished -= Throttle.Release;
         _meter.Dispose();
         _stop.Dispose();
         _signal.Dispose();

@@ -74,6 +74,18 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
         return turn.IsCompleted ? Task.CompletedTask : turn.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Lifts every limit (training has ended: there is nothing left to protect): all games at once, no rests, turn open.</summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            _concurrency = MaxConcurrency;
+            _duty = 1;
+            _samples.Clear();
+        }
+        SetTurn(true);
+    }
+
     /// <summary>The rest a slot takes after a game that took <paramref name="game"/>.</summary>
     public TimeSpan PauseAfter(TimeSpan game)
     {
@@ -242,7 +254,11 @@ public sealed class ThroughputMonitor(bool alternate = false)
             _turn = true;
         }
         TurnChanged?.Invoke(true);
+        Finished?.Invoke();
     }
+
+    /// <summary>Called when training has ended (<see cref="Finish"/>).</summary>
+    public event Action? Finished;
 
     /// <summary>Marks the start of an evaluation; returns its window id.</summary>
     public long BeginWindow() => BeginWindow(Stopwatch.GetTimestamp());

@@ -97,6 +97,20 @@ public class ThrottleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void WhenTrainingEndsEveryLimitIsLifted()
+    {
+        var monitor = new ThroughputMonitor(alternate: true);
+        var throttle = new EvaluationThrottle(maxConcurrency: 4);
+        monitor.TurnChanged += throttle.SetTurn;
+        monitor.Finished += throttle.Release;
+        for (int i = 0; i < 6; i++) throttle.Adapt(1, Target, NullLogger.Instance);
+        monitor.Record(100, 0, 10);
+        Assert.True(throttle.Concurrency == 1 && throttle.Duty < 1 && !throttle.MayPlay);
+        monitor.Finish();
+        Assert.Equal((4, 1.0, true), (throttle.Concurrency, throttle.Duty, throttle.MayPlay));
+    }
+
+    [Fact]
     public void TheRestIsCapped()
     {
         var throttle = new EvaluationThrottle(maxConcurrency: 1);
