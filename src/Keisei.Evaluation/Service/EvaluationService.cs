@@ -305,6 +305,7 @@ public sealed class EvaluationService : IAsyncDisposable
         if (_options.EvaluationTimeout is { } limit) timeout.CancelAfter(limit);
         using var sampler = new PeakMemorySampler(baseline);
         var window = Throughput.BeginWindow();
+        int samplesBefore = ImpactSamples.Count;
         EvaluationReport? report = null;
         string status;
         string? error = null;
@@ -349,6 +350,9 @@ public sealed class EvaluationService : IAsyncDisposable
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
         double? impact = await Throughput.EndWindowAsync(window, _stop.Token).ConfigureAwait(false);
+        // An evaluation too short to fill a quarter of any update gave the throttle no sample: its own figure is one.
+        if (_options.Adaptive && impact is { } own && ImpactSamples.Count == samplesBefore)
+            Throttle.Adapt(own, _options.Targets.TrainingImpact, _logger);
         long overhead = sampler.PeakOverhead;
         _latencyHistogram.Record(clock.Elapsed.TotalSeconds);
 
