@@ -126,8 +126,8 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 
     /// <summary>
     /// Takes (and frees) one snapshot before training starts, so the snapshot code is compiled and the allocator has
-    /// served such a request before the first trigger. (The first trigger of a run still measured 7-9 ms against 1-2 ms
-    /// for the others, so something else is first-time too.)
+    /// served such a request before the first trigger. (The first trigger of some runs still cost 7-9 ms against 1-2 ms
+    /// for the others: something else on that path is first-time too.)
     /// </summary>
     public void Prepare(PolicyValueModel model)
     {

@@ -59,7 +59,6 @@ public sealed record EvaluationServiceOptions
     /// down more than the target.
     /// </summary>
     public bool Adaptive { get; init; } = true;
-
 }
 
 /// <summary>One evaluation to run: how to get the agent (an in-memory snapshot or a checkpoint), and the request to run with it.</summary>
@@ -154,6 +153,14 @@ public sealed class EvaluationService : IAsyncDisposable
         get
         {
             lock (_lock) return [.. _impacts];
+        }
+    }
+
+    private int ImpactSampleCount
+    {
+        get
+        {
+            lock (_lock) return _impacts.Count;
         }
     }
 
@@ -305,7 +312,7 @@ public sealed class EvaluationService : IAsyncDisposable
         if (_options.EvaluationTimeout is { } limit) timeout.CancelAfter(limit);
         using var sampler = new PeakMemorySampler(baseline);
         var window = Throughput.BeginWindow();
-        int samplesBefore = ImpactSamples.Count;
+        int samplesBefore = ImpactSampleCount;
         EvaluationReport? report = null;
         string status;
         string? error = null;
@@ -351,7 +358,7 @@ public sealed class EvaluationService : IAsyncDisposable
         var cpu = process.TotalProcessorTime - cpuBefore;
         double? impact = await Throughput.EndWindowAsync(window, _stop.Token).ConfigureAwait(false);
         // An evaluation too short to fill a quarter of any update gave the throttle no sample: its own figure is one.
-        if (_options.Adaptive && impact is { } own && ImpactSamples.Count == samplesBefore)
+        if (_options.Adaptive && impact is { } own && ImpactSampleCount == samplesBefore)
             Throttle.Adapt(own, _options.Targets.TrainingImpact, _logger);
         long overhead = sampler.PeakOverhead;
         _latencyHistogram.Record(clock.Elapsed.TotalSeconds);

@@ -29,6 +29,7 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
     private readonly List<double> _samples = [];
     private int _concurrency = Math.Max(1, maxConcurrency);
     private double _duty = 1;
+    private TaskCompletionSource _turn = Open();
 
     /// <summary>Games an evaluation may play at the same time now.</summary>
     public int Concurrency => Volatile.Read(ref _concurrency);
@@ -37,8 +38,6 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
     public double Duty => Volatile.Read(ref _duty);
 
     public int MaxConcurrency { get; } = Math.Max(1, maxConcurrency);
-
-    private TaskCompletionSource _turn = Open();
 
     private static TaskCompletionSource Open()
     {
