@@ -85,7 +85,7 @@ public sealed record EvaluationReport(
 /// run started again finishes exactly the planned games), stores each game as it ends, stops early on an SPRT decision,
 /// and summarises: per-opponent Elo with intervals, per-colour results, game lengths, terminations, pool ratings.
 /// </summary>
-public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver participants, ILogger? logger = null, Service.EvaluationThrottle? throttle = null)
+public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver participants, ILogger? logger = null, EvaluationThrottle? throttle = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 

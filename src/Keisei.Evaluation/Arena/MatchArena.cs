@@ -58,7 +58,7 @@ public sealed record ArenaOptions
 /// fault is a loss for that side with its reason; every finished game is handed to the caller at once. Cancellation aborts
 /// the games in progress (they are not reported, so a resumed run plays them again) and returns.
 /// </summary>
-public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Service.EvaluationThrottle? throttle = null)
+public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, EvaluationThrottle? throttle = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 

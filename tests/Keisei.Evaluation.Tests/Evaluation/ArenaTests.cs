@@ -1,6 +1,5 @@
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
-using Keisei.Evaluation.Service;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Service;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Service;
 
 namespace Keisei.Evaluation.Tests.Service;
