@@ -47,8 +47,9 @@ public sealed record FixedMatchGate(double Threshold = 0.5)
     {
         double needed = Threshold * planned;
         if (points >= needed) return true;
+        // Short of the threshold even if every remaining game is won (always so once all are played).
         if (points + (planned - played) < needed) return false;
-        return played >= planned ? points >= needed : null;
+        return null;
     }
 }
 

@@ -34,6 +34,15 @@ public sealed class RunnerTests : IDisposable
         return await new EvaluationRunner(store, participants).RunAsync(request, progress, ct);
     }
 
+    [Theory]
+    [InlineData(5.0, 6, true)] // half of 10 reached early
+    [InlineData(1.0, 6, null)] // 1 + 4 still to play can reach 5
+    [InlineData(0.5, 6, false)] // 0.5 + 4 cannot
+    [InlineData(4.5, 10, false)] // all played, short
+    [InlineData(5.0, 10, true)] // a tie goes to the candidate
+    public void AFixedGateDecidesAsSoonAsTheRemainingGamesCannotChangeIt(double points, int played, bool? expected) =>
+        Assert.Equal(expected, new FixedMatchGate(0.5).Decide(points, played, planned: 10));
+
     [Fact]
     public async Task SingleOpponentPlaysColourSwappedPairsAndStoresEveryGame()
     {
