@@ -7,10 +7,10 @@ using Keisei.Evaluation.Service;
 using Keisei.Evaluation.Statistics;
 using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
+using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Inference;
 using Keisei.Neural.Native;
 using Keisei.Shogi;
-using Keisei.Neural.Checkpoints;
 using Keisei.Training;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +25,7 @@ internal static class TrainCommand
     public static Command Create(TextWriter stdout, TextWriter stderr, ILoggerFactory logging)
     {
         var config = new Option<string?>("--config", "-c") { Description = "YAML config (default: configs/quickstart.yaml, a small CNN that learns on 2 CPU cores)." };
-        var set = new Option<string[]>("--set", "--override") { Description = "Override a config key, e.g. --set training.total_timesteps=200000 (repeatable)." };
+        var set = ConfigCommand.SetOption();
         var runName = new Option<string?>("--run-name") { Description = "Name of the run folder under logging.run_dir (default: keisei-<date>-<time>)." };
         var resume = new Option<string?>("--resume") { Description = "Continue this run (name or folder) from its latest checkpoint, with its own config.yaml." };
         var minutes = new Option<double?>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes." };
