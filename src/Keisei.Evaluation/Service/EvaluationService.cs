@@ -109,7 +109,7 @@ public sealed class EvaluationService : IAsyncDisposable
     private readonly Histogram<double> _latencyHistogram, _stallHistogram;
     private readonly List<double> _stalls = [], _impacts = [];
     private int _inFlight;
-    private long _skipped, _violations, _games;
+    private long _skipped, _violations;
     private bool _accepting = true;
 
     public EvaluationService(EvaluationServiceOptions options, ResultsStore store, ParticipantResolver participants, Action<EvaluationOutcome> onOutcome,
@@ -181,7 +181,6 @@ public sealed class EvaluationService : IAsyncDisposable
     public int InFlight => Volatile.Read(ref _inFlight);
     public long Skipped => Interlocked.Read(ref _skipped);
     public long Violations => Interlocked.Read(ref _violations);
-    public long GamesPlayed => Interlocked.Read(ref _games);
 
     /// <summary>Trigger stalls seen so far, in milliseconds (the caller-side cost of <see cref="TryEnqueue"/> plus its snapshot).</summary>
     public IReadOnlyList<double> TriggerStalls
@@ -395,11 +394,7 @@ public sealed class EvaluationService : IAsyncDisposable
 
         public void Report(EvaluationProgress value)
         {
-            if (_last >= 0 && value.Done > _last)
-            {
-                Interlocked.Add(ref service._games, value.Done - _last);
-                service._gamesCounter.Add(value.Done - _last);
-            }
+            if (_last >= 0 && value.Done > _last) service._gamesCounter.Add(value.Done - _last);
             _last = value.Done;
         }
     }
