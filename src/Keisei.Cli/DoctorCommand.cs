@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Keisei.Neural.Diagnostics;
 using Keisei.Neural.Models;
 using Keisei.Neural.Native;
 using TorchSharp;
@@ -20,17 +21,35 @@ internal static class DoctorCommand
 
     private sealed record Check(string Name, Status Status, string Detail);
 
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("doctor",
-            "Check the host: OS, .NET, TorchSharp and libtorch, the libstdc++ fix, devices, threads, disk, and a forward/backward self-test. Exit code 1 if something needed is broken.")
+        var stress = new Option<bool>("--stress")
         {
-            json,
+            Description = "Repeat the numeric checks (forward/backward against float64, checkpoint save/load, batcher against a direct pass) " +
+                "on heap memory poisoned with NaN, while busy threads load the CPU; report failures per check. Exit code 1 on any failure.",
         };
-        command.SetAction(result =>
+        var iterations = new Option<int>("--iterations") { Description = "Iterations of --stress (each runs every check once).", DefaultValueFactory = _ => 500 };
+        var load = new Option<int>("--load") { Description = "Busy threads beside --stress.", DefaultValueFactory = _ => 2 };
+        var command = new Command("doctor",
+            "Check the host: OS, .NET, TorchSharp and libtorch, the libstdc++ fix, devices, threads, disk, the numeric safeguards, and a " +
+            "forward/backward self-test against float64. Exit code 1 if something needed is broken. With --stress, repeat the numeric checks under load.")
         {
+            json, stress, iterations, load,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (result.GetValue(iterations) < 1) throw new UserInputException($"--iterations: expected at least 1, found {result.GetValue(iterations)}");
+            if (result.GetValue(load) < 0) throw new UserInputException($"--load: expected 0 or more busy threads, found {result.GetValue(load)}");
             var checks = Run();
+            StressReport? report = null;
+            if (result.GetValue(stress) && checks.All(c => c.Status != Status.Fail))
+            {
+                report = await Stress(result.GetValue(iterations), result.GetValue(load), stderr, cancellationToken);
+                checks.AddRange(report.Checks.Select(c => new Check($"stress: {c.Name}", c.Failures == 0 ? Status.Ok : Status.Fail,
+                    string.Create(CultureInfo.InvariantCulture, $"{c.Failures} failures in {c.Runs} runs ({c.Elapsed.TotalSeconds:F0} s)") +
+                    (c.FirstFailure is null ? "" : $"; first: {c.FirstFailure}"))));
+            }
             bool failed = checks.Any(c => c.Status == Status.Fail);
             if (result.GetValue(json))
             {
@@ -47,6 +66,15 @@ internal static class DoctorCommand
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
+                    if (report is not null)
+                    {
+                        w.WriteStartObject("stress");
+                        w.WriteNumber("iterations", report.Iterations);
+                        w.WriteNumber("load", report.Load);
+                        w.WriteNumber("seconds", Math.Round(report.Elapsed.TotalSeconds, 1));
+                        w.WriteNumber("failures", report.Failures);
+                        w.WriteEndObject();
+                    }
                 });
             }
             else
@@ -57,11 +85,30 @@ internal static class DoctorCommand
                     string mark = c.Status switch { Status.Ok => "ok  ", Status.Warn => "warn", _ => "FAIL" };
                     stdout.WriteLine($"  [{mark}] {c.Name,-12} {c.Detail}");
                 }
+                if (report is not null)
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"Stress: {report.Iterations} iterations with {report.Load} busy threads in {report.Elapsed.TotalSeconds:F0} s, {report.Failures} failures."));
                 stdout.WriteLine(failed ? "Something Keisei needs is broken (see FAIL above)." : "Everything Keisei needs works.");
             }
+            if (cancellationToken.IsCancellationRequested && report is not null) return ExitCodes.Interrupted;
             return failed ? ExitCodes.Failure : ExitCodes.Success;
         });
         return command;
+    }
+
+    private static async Task<StressReport> Stress(int iterations, int load, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var line = new ProgressLine(stderr);
+        var clock = Stopwatch.StartNew();
+        using var checks = new NumericChecks(Path.Combine(Path.GetTempPath(), $"keisei-doctor-{Environment.ProcessId}"));
+        var progress = new SynchronousProgress<int>(done =>
+        {
+            if (done == iterations || done % 10 == 0)
+                line.Update(string.Create(CultureInfo.InvariantCulture, $"stress: {done}/{iterations} iterations, {clock.Elapsed.TotalSeconds:F0} s"));
+        });
+        var report = await checks.RunAsync(iterations, load, progress, cancellationToken);
+        line.Finish();
+        return report;
     }
 
     private static List<Check> Run()
@@ -95,6 +142,7 @@ internal static class DoctorCommand
         checks.Add(new("threads", Status.Ok,
             $"{Environment.ProcessorCount} logical cores; torch intra-op {torch.get_num_threads()}, inter-op {torch.get_num_interop_threads()}"));
         checks.Add(DiskCheck());
+        checks.Add(NumericsCheck());
         checks.Add(SelfTest());
         return checks;
     }
@@ -142,24 +190,24 @@ internal static class DoctorCommand
         }
     }
 
-    /// <summary>Forward and backward pass of a tiny SE-ResNet (BatchNorm, SE, both heads) on random input.</summary>
+    /// <summary>What guards the numbers on this host: the convolution channel padding and the non-finite checks.</summary>
+    private static Check NumericsCheck() => new("numerics", Status.Ok,
+        $"convolutions padded to multiples of {ChannelPaddedConv2d.ChannelMultiple} channels (oneDNN blocked-layout tails; README \"Numerical integrity\"); " +
+        "non-finite losses, gradients, weights and network outputs are refused");
+
+    /// <summary>One round of the numeric checks' forward/backward against float64, on every model they cover.</summary>
     private static Check SelfTest()
     {
         try
         {
             var clock = Stopwatch.StartNew();
-            using var scope = torch.NewDisposeScope();
-            using var model = PolicyValueModel.Create(new ModelConfig { TowerDepth = 1, TowerWidth = 8 }, seed: 1);
-            model.train();
-            var input = torch.randn(4, model.Config.InputChannels, 9, 9);
-            var (logits, value) = model.forward(input);
-            var loss = logits.logsumexp(-1).mean() + value.pow(2).mean();
-            loss.backward();
-            double gradNorm = model.parameters().Select(p => p.grad is null ? 0 : p.grad.norm().item<float>()).Sum();
+            using var checks = new NumericChecks(Path.Combine(Path.GetTempPath(), $"keisei-doctor-{Environment.ProcessId}"));
+            var report = checks.RunAsync(NumericChecks.Configurations.Count, load: 0).GetAwaiter().GetResult();
             clock.Stop();
-            bool finite = double.IsFinite(loss.item<float>()) && double.IsFinite(gradNorm) && gradNorm > 0;
-            return new("self-test", finite ? Status.Ok : Status.Fail, string.Create(CultureInfo.InvariantCulture,
-                $"forward+backward of a 1x8 SE-ResNet on 4 positions: {(finite ? "ok" : "non-finite or zero gradients")} in {clock.Elapsed.TotalMilliseconds:F1} ms"));
+            var failure = report.Checks.FirstOrDefault(c => c.Failures > 0);
+            string outcome = failure is null ? "ok" : $"{failure.Name} failed: {failure.FirstFailure}";
+            return new("self-test", failure is null ? Status.Ok : Status.Fail, string.Create(CultureInfo.InvariantCulture,
+                $"forward/backward against float64, save/load and batcher on {NumericChecks.Configurations.Count} small models: {outcome} in {clock.Elapsed.TotalMilliseconds:F0} ms"));
         }
         catch (Exception e)
         {

@@ -184,8 +184,11 @@ internal static class EvaluateCommand
             if (result.GetValue(json)) stdout.WriteLine(ReportJson.Summary(evaluation).ToJsonString());
             else ReportWriter.Console(stdout, evaluation);
             if (result.GetValue(report) is { } markdown) File.WriteAllText(markdown, ReportWriter.Markdown(evaluation));
-            if (cancellationToken.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested && evaluation.PlayedGames < evaluation.PlannedGames)
+            {
                 stderr.WriteLine($"Interrupted: {evaluation.PlayedGames} of {evaluation.PlannedGames} games are stored; run the same command again to finish.");
+                return ExitCodes.Interrupted;
+            }
             return ExitCodes.Success;
         });
         return command;

@@ -10,4 +10,7 @@ public static class ExitCodes
 
     /// <summary>The user's input was wrong: bad arguments, a bad SFEN, an unreadable file.</summary>
     public const int BadInput = 2;
+
+    /// <summary>Stopped by SIGINT or SIGTERM before the work was done (what was finished is kept); 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
 }

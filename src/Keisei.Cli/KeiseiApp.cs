@@ -16,7 +16,7 @@ public static class KeiseiApp
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr, logging));
         root.Subcommands.Add(PerftCommand.Create(stdout));
         root.Subcommands.Add(ModelCommand.Create(stdout));
-        root.Subcommands.Add(DoctorCommand.Create(stdout));
+        root.Subcommands.Add(DoctorCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvaluateCommand.Create(stdout, stderr, logging));
         root.Subcommands.Add(RateCommand.Create(stdout));
         root.Subcommands.Add(GamesCommand.Create(stdout));
@@ -33,15 +33,16 @@ public static class KeiseiApp
         }
         try
         {
-            // Ctrl-C cancels the command's token; long commands (train, evaluate) then finish their step and save, which may
-            // take a while, so the process waits for them instead of the default 2 s.
-            return parse.Invoke(new InvocationConfiguration
+            // SIGINT/SIGTERM cancel the command's token (see TerminationSignals); long commands (train, evaluate) then
+            // finish their step and save, however long that takes. System.CommandLine's own signal handling is off.
+            using var signals = new TerminationSignals(stderr);
+            return parse.InvokeAsync(new InvocationConfiguration
             {
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = TimeSpan.FromMinutes(10),
-            });
+                ProcessTerminationTimeout = null,
+            }, signals.Token).GetAwaiter().GetResult();
         }
         catch (UserInputException e)
         {

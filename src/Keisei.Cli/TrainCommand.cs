@@ -104,9 +104,16 @@ internal static class TrainCommand
                 trainer.AddCallback(periodic);
             }
             TrainingResult outcome;
+            bool failed = true;
             try
             {
                 outcome = await display.RunAsync($"keisei train · {run.Name}", () => trainer.RunAsync(progress, limit.Token, metrics));
+                failed = false;
+            }
+            catch (NonFiniteTrainingException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failure;
             }
             finally
             {
@@ -114,7 +121,7 @@ internal static class TrainCommand
                 if (periodic is not null)
                 {
                     periodic.Service.Throughput.Finish();
-                    await periodic.Service.ShutdownAsync(cancelRunning: limit.IsCancellationRequested);
+                    await periodic.Service.ShutdownAsync(cancelRunning: failed || limit.IsCancellationRequested);
                 }
             }
             if (periodic is not null) WriteServiceLevels(stdout, periodic);

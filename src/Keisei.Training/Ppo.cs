@@ -8,7 +8,18 @@ namespace Keisei.Training;
 
 /// <summary>Figures of one PPO update.</summary>
 public sealed record PpoStats(double PolicyLoss, double ValueLoss, double Entropy, double ApproxKl, double ClipFraction, double LearningRate,
-    double GradNorm, int EpochsRun, int Minibatches, bool StoppedEarly);
+    double GradNorm, int EpochsRun, int Minibatches, bool StoppedEarly)
+{
+    /// <summary>
+    /// What was NaN or infinite when the update was skipped (its weights and optimizer state restored to those before it);
+    /// null for an update that was applied. The loss figures of a skipped update are NaN.
+    /// </summary>
+    public string? NonFinite { get; init; }
+
+    /// <summary>A skipped update: nothing of it was applied.</summary>
+    public static PpoStats Skipped(string what, double learningRate, int epochs, int minibatches) =>
+        new(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, learningRate, double.NaN, epochs, minibatches, false) { NonFinite = what };
+}
 
 /// <summary>The learning rate at a given schedule step: linear warm-up, then constant, linear, cosine, exponential or step decay.</summary>
 public sealed class LrSchedule(PpoOptions options, long totalSteps)
@@ -36,6 +47,9 @@ public sealed class LrSchedule(PpoOptions options, long totalSteps)
 /// <summary>
 /// Proximal policy optimisation over a rollout: clipped surrogate, value loss (optionally clipped), entropy bonus,
 /// advantage normalisation, minibatches × epochs, gradient-norm clipping, approximate-KL early stop, LR schedule.
+/// An update is all or nothing: a NaN or infinity in a minibatch's loss or gradient norm (checked before its optimizer
+/// step) or in the weights after the last step restores the weights, optimizer state and schedule as they were before
+/// the update, and <see cref="PpoStats.NonFinite"/> says what went wrong.
 /// </summary>
 public sealed class Ppo
 {
@@ -74,8 +88,24 @@ public sealed class Ppo
     /// <summary>Puts the schedule at <see cref="ScheduleStep"/> (after restoring a checkpoint).</summary>
     public void SyncLearningRate() => SetLearningRate(_schedule.At(ScheduleStep));
 
+    /// <summary>Called after each minibatch's backward pass, before the checks (tests use it to poison a gradient).</summary>
+    internal Action<PolicyValueModel>? AfterBackward { get; set; }
+
     /// <summary>Runs the configured epochs of minibatch updates over a rollout whose advantages are computed.</summary>
     public PpoStats Update(RolloutBuffer buffer, Xoshiro rng)
+    {
+        var before = UpdateSnapshot.Take(_model, Optimizer, ScheduleStep);
+        var stats = Run(buffer, rng);
+        string? problem = stats.NonFinite;
+        if (problem is null && FiniteChecks.NonFiniteState(_model) is { Count: > 0 } broken)
+            problem = $"weights after the update ({FiniteChecks.Describe(broken)})";
+        if (problem is null) return stats;
+        ScheduleStep = before.Restore(_model, Optimizer);
+        SyncLearningRate();
+        return PpoStats.Skipped(problem, LearningRate, stats.EpochsRun, stats.Minibatches);
+    }
+
+    private PpoStats Run(RolloutBuffer buffer, Xoshiro rng)
     {
         int n = buffer.Count;
         int obsSize = buffer.ObservationSize;
@@ -144,14 +174,21 @@ public sealed class Ppo
 
                 Optimizer.zero_grad();
                 loss.backward();
-                double gradNorm = torch.nn.utils.clip_grad_norm_(_model.parameters(), _options.GradientClipMaxNorm);
+                AfterBackward?.Invoke(_model);
+                double gradNorm = ClipGradients();
+                double policyLoss = terms.Policy.item<float>(), valueLoss = terms.Value.item<float>(), entropy = terms.Entropy.item<float>();
+                if (NonFiniteMinibatch(policyLoss, valueLoss, entropy, gradNorm) is { } what)
+                {
+                    Optimizer.zero_grad();
+                    return PpoStats.Skipped($"{what} in minibatch {batches + 1} (epoch {epochs})", LearningRate, epochs, batches + 1);
+                }
                 Optimizer.step();
                 if (_options.Schedule.StepOn == "update") SetLearningRate(_schedule.At(++ScheduleStep));
 
                 double kl = terms.ApproxKl.item<float>();
-                policySum += terms.Policy.item<float>();
-                valueSum += terms.Value.item<float>();
-                entropySum += terms.Entropy.item<float>();
+                policySum += policyLoss;
+                valueSum += valueLoss;
+                entropySum += entropy;
                 clipSum += terms.ClipFraction.item<float>();
                 klSum += kl;
                 gradSum += gradNorm;
@@ -165,6 +202,34 @@ public sealed class Ppo
         _model.eval();
         double d = Math.Max(1, batches);
         return new PpoStats(policySum / d, valueSum / d, entropySum / d, klSum / d, clipSum / d, LearningRate, gradSum / d, epochs, batches, stopped);
+    }
+
+    /// <summary>
+    /// The global gradient norm; when it is finite and above the limit, every gradient is scaled down to it (as
+    /// clip_grad_norm_ does). A non-finite norm leaves the gradients as they are, so the check can name the culprits.
+    /// </summary>
+    private double ClipGradients()
+    {
+        using var scope = torch.NewDisposeScope();
+        var grads = _model.parameters().Select(p => p.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0) return 0;
+        double norm = torch.stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
+        double coefficient = _options.GradientClipMaxNorm / (norm + 1e-6);
+        if (double.IsFinite(norm) && coefficient < 1)
+            foreach (var g in grads) g.mul_(coefficient);
+        return norm;
+    }
+
+    /// <summary>What is not finite among a minibatch's loss terms and gradient norm (naming the parameters), or null.</summary>
+    private string? NonFiniteMinibatch(double policy, double value, double entropy, double gradNorm)
+    {
+        var terms = new List<string>();
+        if (!double.IsFinite(policy)) terms.Add($"policy loss {policy}");
+        if (!double.IsFinite(value)) terms.Add($"value loss {value}");
+        if (!double.IsFinite(entropy)) terms.Add($"entropy {entropy}");
+        if (!double.IsFinite(gradNorm))
+            terms.Add($"gradient norm {gradNorm} ({FiniteChecks.Describe(FiniteChecks.NonFiniteGradients(_model))})");
+        return terms.Count == 0 ? null : string.Join(", ", terms);
     }
 
     /// <summary>The PPO loss terms for one minibatch (exposed for tests against hand-computed values).</summary>
@@ -190,5 +255,36 @@ public sealed class Ppo
         var approxKl = ((ratio - 1) - logRatio).mean();
         var clipFraction = ((ratio - 1).abs() > eps).to(ScalarType.Float32).mean();
         return (policy, valueLoss, entropy, approxKl, clipFraction);
+    }
+}
+
+/// <summary>Weights, optimizer state and schedule step as they were before an update, kept in memory to undo it.</summary>
+internal sealed class UpdateSnapshot
+{
+    private readonly byte[] _weights, _optimizer;
+    private readonly long _scheduleStep;
+
+    private UpdateSnapshot(byte[] weights, byte[] optimizer, long scheduleStep)
+    {
+        _weights = weights;
+        _optimizer = optimizer;
+        _scheduleStep = scheduleStep;
+    }
+
+    public static UpdateSnapshot Take(PolicyValueModel model, OptimizerHelper optimizer, long scheduleStep)
+    {
+        var weights = new MemoryStream();
+        model.save(weights);
+        var state = new MemoryStream();
+        optimizer.save_state_dict(new BinaryWriter(state));
+        return new UpdateSnapshot(weights.ToArray(), state.ToArray(), scheduleStep);
+    }
+
+    /// <summary>Puts the weights and optimizer state back; returns the schedule step to restore.</summary>
+    public long Restore(PolicyValueModel model, OptimizerHelper optimizer)
+    {
+        model.load(new MemoryStream(_weights, writable: false), strict: true);
+        optimizer.load_state_dict(new BinaryReader(new MemoryStream(_optimizer, writable: false)));
+        return _scheduleStep;
     }
 }

@@ -52,18 +52,37 @@ public sealed class RunDirectory
     /// <summary>File that, when present, names the checkpoint training must resume from (written by a rollback).</summary>
     public string ResumeFromPath => System.IO.Path.Combine(Path, "resume_from");
 
-    /// <summary>The checkpoint a resume starts from: the one a rollback chose, else the one with the most timesteps.</summary>
-    public string? ResumeCheckpoint()
+    /// <summary>
+    /// The checkpoints a resume may start from, best first: the one a rollback chose, then every checkpoint by timesteps,
+    /// newest first. A file whose header cannot be read is placed by the timesteps in its name (<c>checkpoint_tsN</c>), or
+    /// first when its name has none (<c>final.ckpt</c>); loading it will then say what is wrong with it.
+    /// </summary>
+    public IReadOnlyList<string> ResumeCandidates()
     {
+        var result = new List<string>();
         if (File.Exists(ResumeFromPath))
         {
             string chosen = File.ReadAllText(ResumeFromPath).Trim();
-            if (File.Exists(chosen)) return chosen;
+            if (File.Exists(chosen)) result.Add(chosen);
         }
-        if (!Directory.Exists(CheckpointsPath)) return null;
-        return Directory.EnumerateFiles(CheckpointsPath, "*.ckpt")
-            .Select(p => (Path: p, Timesteps: CheckpointFile.ReadInfo(p).Info.Counters.GetValueOrDefault("timesteps")))
+        if (!Directory.Exists(CheckpointsPath)) return result;
+        result.AddRange(Directory.EnumerateFiles(CheckpointsPath, "*.ckpt")
+            .Select(p => (Path: p, Timesteps: TimestepsOf(p)))
             .OrderByDescending(x => x.Timesteps).ThenByDescending(x => File.GetLastWriteTimeUtc(x.Path))
-            .Select(x => x.Path).FirstOrDefault();
+            .Select(x => x.Path).Where(p => !result.Contains(p)).ToList());
+        return result;
+    }
+
+    private static long TimestepsOf(string checkpoint)
+    {
+        try
+        {
+            return CheckpointFile.ReadInfo(checkpoint).Info.Counters.GetValueOrDefault("timesteps");
+        }
+        catch (CheckpointException)
+        {
+            string name = System.IO.Path.GetFileNameWithoutExtension(checkpoint);
+            return name.StartsWith("checkpoint_ts", StringComparison.Ordinal) && long.TryParse(name.AsSpan("checkpoint_ts".Length), out long n) ? n : long.MaxValue;
+        }
     }
 }

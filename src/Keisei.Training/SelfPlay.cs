@@ -106,7 +106,8 @@ public sealed class SelfPlayStats
 /// N self-play games side by side, the same network playing both colours: each step encodes every game's position, runs
 /// one batched forward pass (eval mode, no gradients), samples a legal move per game, and records the step. A finished
 /// game gives its last step of each player +1 (winner), −1 (loser) or 0 (draw, including the max-moves draw) and starts
-/// again; games still running when the rollout ends continue in the next one.
+/// again; games still running when the rollout ends continue in the next one. A NaN or infinite value or legal-move logit
+/// stops the rollout with a <see cref="NonFiniteOutputException"/> (never a move sampled from garbage).
 /// </summary>
 public sealed class SelfPlay
 {
@@ -185,7 +186,9 @@ public sealed class SelfPlay
             {
                 int i = first + e;
                 var legal = buffer.Legal(i);
-                PolicyMath.MaskedSoftmax(_logits.AsSpan(e * ActionSpace.Size, ActionSpace.Size), legal, _probabilities);
+                var logits = _logits.AsSpan(e * ActionSpace.Size, ActionSpace.Size);
+                FiniteChecks.EnsureFiniteOutput(logits, legal, _batchValues[e], () => $"self-play game {e} at {_games[e].Position.ToSfen()}");
+                PolicyMath.MaskedSoftmax(logits, legal, _probabilities);
                 int choice = Sample(_probabilities.AsSpan(0, legal.Length));
                 buffer.Actions[i] = legal[choice];
                 buffer.LogProbs[i] = MathF.Log(Math.Max(_probabilities[choice], 1e-30f));
@@ -243,6 +246,8 @@ public sealed class SelfPlay
         Forward(_bootstrapObservations, _games.Length);
         for (int e = 0; e < _games.Length; e++)
         {
+            if (!float.IsFinite(_batchValues[e]))
+                throw new NonFiniteOutputException($"The network's value is {_batchValues[e]} for self-play game {e} at {_games[e].Position.ToSfen()} (bootstrap).");
             var toMove = _games[e].SideToMove;
             for (int c = 0; c < 2; c++)
             {

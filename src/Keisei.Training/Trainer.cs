@@ -32,6 +32,9 @@ public sealed record TrainingStatus(
 {
     /// <summary>Timesteps this update added (the last update of a run may add fewer than <see cref="TrainingOptions.StepsPerEpoch"/>); 0 when not an update.</summary>
     public long StepsThisUpdate { get; init; }
+
+    /// <summary>Updates of the run skipped so far because a loss, gradient or weight was NaN or infinite.</summary>
+    public long NonFiniteUpdates { get; init; }
 }
 
 /// <summary>Where an iteration's time went.</summary>
@@ -54,6 +57,17 @@ public interface ITrainingCallback
 public sealed record TrainingResult(long Timesteps, int Updates, long Episodes, string FinalCheckpoint, bool Interrupted, TimeSpan Elapsed);
 
 /// <summary>
+/// Training stopped because its numbers went non-finite: <see cref="TrainingOptions.MaxNonFiniteUpdates"/> updates in a row
+/// were skipped, or the network played a NaN. The trainer's weights and optimizer state are the last good ones; the message
+/// names the last good checkpoint.
+/// </summary>
+public sealed class NonFiniteTrainingException(string message, string? lastGoodCheckpoint, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The newest checkpoint written by this run (all of them hold finite weights), or null if none was.</summary>
+    public string? LastGoodCheckpoint { get; } = lastGoodCheckpoint;
+}
+
+/// <summary>
 /// The self-play PPO loop: rollout (N games, one batched forward per step) → GAE per player → PPO update → metrics →
 /// checkpoint every <see cref="TrainingOptions.CheckpointIntervalTimesteps"/> and at the end (also on cancellation).
 /// Seeded and reproducible on CPU; a resumed run continues exactly (weights, optimiser, schedule, generators, games).
@@ -70,8 +84,8 @@ public sealed class Trainer : IDisposable
     private readonly SelfPlay _selfPlay;
     private readonly Xoshiro _playRng, _shuffleRng;
     private readonly RolloutBuffer _buffer;
-    private long _timesteps, _episodes;
-    private int _updates;
+    private long _timesteps, _episodes, _nonFiniteUpdates;
+    private int _updates, _nonFiniteInARow;
     private string? _lastCheckpoint;
 
     private Trainer(TrainingOptions options, RunDirectory run, ILogger? logger, IEnumerable<ITrainingCallback>? callbacks, LoadedCheckpoint? resume)
@@ -85,7 +99,6 @@ public sealed class Trainer : IDisposable
         if (options.Ppo.MixedPrecision)
             _logger.LogWarning("training.mixed_precision is ignored: TorchSharp 0.107 has no automatic mixed precision (autocast)");
 
-        torch.manual_seed(options.Seed);
         _model = resume?.Model ?? PolicyValueModel.Create(options.Model, options.Seed);
         if (_device.type != DeviceType.CPU) _model.to(_device);
         long updates = Math.Max(1, (options.TotalTimesteps + options.StepsPerEpoch - 1) / options.StepsPerEpoch);
@@ -105,9 +118,9 @@ public sealed class Trainer : IDisposable
             _updates = (int)info.Counters.GetValueOrDefault("updates");
             _episodes = info.Counters.GetValueOrDefault("episodes");
             _ppo.ScheduleStep = info.Counters.GetValueOrDefault("schedule_step");
+            _nonFiniteUpdates = info.Counters.GetValueOrDefault("nonfinite_updates");
             if (resume.HasOptimizerState) resume.RestoreOptimizer(_ppo.Optimizer);
             _ppo.SyncLearningRate();
-            if (info.RngState.TryGetValue("torch", out var torchRng)) CheckpointFile.RestoreTorchRng(torchRng);
             if (info.RngState.TryGetValue("selfplay", out var play)) _playRng.RestoreState(play);
             if (info.RngState.TryGetValue("shuffle", out var shuffle)) _shuffleRng.RestoreState(shuffle);
             if (info.Extra.TryGetValue("games", out var games)) _selfPlay.RestoreGames(JsonSerializer.Deserialize<List<string>>(games)!);
@@ -121,13 +134,35 @@ public sealed class Trainer : IDisposable
     public static Trainer Create(TrainingOptions options, RunDirectory run, ILogger? logger = null, IEnumerable<ITrainingCallback>? callbacks = null) =>
         new(options, run, logger, callbacks, null);
 
-    /// <summary>Continues a run from its latest checkpoint (or the one a rollback chose).</summary>
-    /// <exception cref="CheckpointException">The checkpoint cannot be used.</exception>
-    /// <exception cref="InvalidOperationException">The run has no checkpoint, or its architecture differs from the options.</exception>
+    /// <summary>
+    /// Continues a run from its latest checkpoint (or the one a rollback chose). A checkpoint that cannot be used (truncated,
+    /// corrupted, holding non-finite weights) is skipped with a warning naming it and why, and the next newest one is used.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The run has no usable checkpoint (the message lists why each failed), or its architecture differs from the options.</exception>
     public static Trainer Resume(TrainingOptions options, RunDirectory run, ILogger? logger = null, IEnumerable<ITrainingCallback>? callbacks = null)
     {
-        string path = run.ResumeCheckpoint() ?? throw new InvalidOperationException($"Run '{run.Path}' has no checkpoint to resume from.");
-        var checkpoint = CheckpointFile.Load(path);
+        var candidates = run.ResumeCandidates();
+        if (candidates.Count == 0) throw new InvalidOperationException($"Run '{run.Path}' has no checkpoint to resume from.");
+        var refused = new List<string>();
+        LoadedCheckpoint? checkpoint = null;
+        foreach (string candidate in candidates)
+        {
+            try
+            {
+                checkpoint = CheckpointFile.Load(candidate);
+                break;
+            }
+            catch (CheckpointException e)
+            {
+                refused.Add(e.Message);
+                logger?.LogWarning("Not resuming from {Checkpoint}: {Problem}", candidate, e.Message);
+            }
+        }
+        if (checkpoint is null)
+            throw new InvalidOperationException($"Run '{run.Path}' has no usable checkpoint: {string.Join(" ", refused)}");
+        string path = checkpoint.Path;
+        if (refused.Count > 0)
+            logger?.LogWarning("Resuming from {Checkpoint}, the newest intact checkpoint ({Count} newer one(s) damaged, see above)", path, refused.Count);
         if (checkpoint.Info.Model != options.Model)
             throw new InvalidOperationException(
                 $"Checkpoint '{path}' holds {checkpoint.Info.Model.Describe()}, but the run's config asks for {options.Model.Describe()}.");
@@ -138,6 +173,9 @@ public sealed class Trainer : IDisposable
     }
 
     public PolicyValueModel Model => _model;
+
+    /// <summary>The learner (tests poison its gradients).</summary>
+    internal Ppo Ppo => _ppo;
     public TrainingOptions Options => _options;
     public RunDirectory Run => _run;
     public long Timesteps => _timesteps;
@@ -165,7 +203,14 @@ public sealed class Trainer : IDisposable
             int steps = (int)Math.Min(_options.StepsPerEpoch, _options.TotalTimesteps - _timesteps);
             stats.Reset();
             var iteration = Stopwatch.StartNew();
-            _selfPlay.Collect(_buffer, steps, stats);
+            try
+            {
+                _selfPlay.Collect(_buffer, steps, stats);
+            }
+            catch (NonFiniteOutputException e)
+            {
+                throw Stop($"self-play at update {_updates + 1}: {e.Message}", e);
+            }
             var collectTime = iteration.Elapsed;
             _buffer.ComputeAdvantages(_options.Ppo.Gamma, _options.Ppo.LambdaGae);
             var updateClock = Stopwatch.StartNew();
@@ -176,12 +221,25 @@ public sealed class Trainer : IDisposable
             _timesteps += steps;
             _updates++;
             _episodes += stats.Episodes;
+            if (ppo.NonFinite is { } what)
+            {
+                _nonFiniteUpdates++;
+                _nonFiniteInARow++;
+                _logger.LogWarning("update {Updates}: skipped, non-finite {What}; weights and optimizer state restored to before it ({InARow} in a row, at most {Max})",
+                    _updates, what, _nonFiniteInARow, _options.MaxNonFiniteUpdates);
+            }
+            else
+            {
+                _nonFiniteInARow = 0;
+                _logger.LogInformation("update {Updates}: timesteps {Timesteps}, policy {Policy:F4}, value {Value:F4}, entropy {Entropy:F3}, kl {Kl:F4}",
+                    _updates, _timesteps, ppo.PolicyLoss, ppo.ValueLoss, ppo.Entropy, ppo.ApproxKl);
+            }
             var timing = new IterationTiming(stats.EngineTime, stats.EncodingTime, stats.InferenceTime, updateTime);
             var status = Status(stats, ppo, steps / collectTime.TotalSeconds, steps / Math.Max(1e-9, updateTime.TotalSeconds), clock.Elapsed, timing)
-                with { StepsThisUpdate = steps };
+                with { StepsThisUpdate = steps, NonFiniteUpdates = _nonFiniteUpdates };
             metrics?.Write(_timesteps, Scalars(status, stats));
-            _logger.LogInformation("update {Updates}: timesteps {Timesteps}, policy {Policy:F4}, value {Value:F4}, entropy {Entropy:F3}, kl {Kl:F4}",
-                _updates, _timesteps, ppo.PolicyLoss, ppo.ValueLoss, ppo.Entropy, ppo.ApproxKl);
+            if (_nonFiniteInARow >= _options.MaxNonFiniteUpdates)
+                throw Stop($"{_nonFiniteInARow} updates in a row had non-finite numbers (the last, update {_updates}: {ppo.NonFinite})", null);
 
             long interval = _options.CheckpointIntervalTimesteps;
             if (interval > 0 && _timesteps / interval > before / interval && _timesteps < _options.TotalTimesteps)
@@ -195,6 +253,17 @@ public sealed class Trainer : IDisposable
         return new TrainingResult(_timesteps, _updates, _episodes, _lastCheckpoint!, interrupted, clock.Elapsed);
     }
 
+    /// <summary>The exception that ends a run whose numbers went non-finite; the weights in memory are the last good ones.</summary>
+    private NonFiniteTrainingException Stop(string what, Exception? inner)
+    {
+        string where = _lastCheckpoint is null
+            ? "no checkpoint was written yet"
+            : $"the last good checkpoint is {_lastCheckpoint} (continue with keisei train --resume {_run.Name})";
+        string message = $"Training stopped: {what}. The weights and optimizer state in memory are the last good ones; {where}.";
+        _logger.LogError("{Message}", message);
+        return new NonFiniteTrainingException(message, _lastCheckpoint, inner);
+    }
+
     private TrainingStatus Status(SelfPlayStats stats, PpoStats? ppo, double pliesPerSecond, double samplesPerSecond, TimeSpan elapsed, IterationTiming? timing)
     {
         double episodes = Math.Max(1, stats.Episodes);
@@ -206,16 +275,24 @@ public sealed class Trainer : IDisposable
 
     private static List<(string, double)> Scalars(TrainingStatus s, SelfPlayStats stats)
     {
-        var list = new List<(string, double)>
+        var list = new List<(string, double)>();
+        if (s.Ppo!.NonFinite is null)
         {
-            ("ppo/policy_loss", s.Ppo!.PolicyLoss),
-            ("ppo/value_loss", s.Ppo.ValueLoss),
-            ("ppo/entropy", s.Ppo.Entropy),
-            ("ppo/kl_divergence_approx", s.Ppo.ApproxKl),
-            ("ppo/clip_fraction", s.Ppo.ClipFraction),
+            list.AddRange(
+            [
+                ("ppo/policy_loss", s.Ppo.PolicyLoss),
+                ("ppo/value_loss", s.Ppo.ValueLoss),
+                ("ppo/entropy", s.Ppo.Entropy),
+                ("ppo/kl_divergence_approx", s.Ppo.ApproxKl),
+                ("ppo/clip_fraction", s.Ppo.ClipFraction),
+                ("ppo/grad_norm", s.Ppo.GradNorm),
+                ("ppo/epochs", s.Ppo.EpochsRun),
+            ]);
+        }
+        list.AddRange(
+        [
             ("ppo/learning_rate", s.Ppo.LearningRate),
-            ("ppo/grad_norm", s.Ppo.GradNorm),
-            ("ppo/epochs", s.Ppo.EpochsRun),
+            ("ppo/nonfinite_updates", s.NonFiniteUpdates),
             ("selfplay/episodes", stats.Episodes),
             ("selfplay/black_win_rate", s.BlackWinRate),
             ("selfplay/white_win_rate", s.WhiteWinRate),
@@ -223,7 +300,7 @@ public sealed class Trainer : IDisposable
             ("selfplay/episode_length", s.EpisodeLength),
             ("perf/plies_per_second", s.PliesPerSecond),
             ("perf/samples_per_second", s.SamplesPerSecond),
-        };
+        ]);
         if (s.Timing is { } t)
         {
             list.Add(("perf/engine_ms", t.Engine.TotalMilliseconds));
@@ -247,10 +324,10 @@ public sealed class Trainer : IDisposable
                 ["updates"] = _updates,
                 ["episodes"] = _episodes,
                 ["schedule_step"] = _ppo.ScheduleStep,
+                ["nonfinite_updates"] = _nonFiniteUpdates,
             },
             RngState =
             {
-                ["torch"] = CheckpointFile.CaptureTorchRng(),
                 ["selfplay"] = _playRng.SaveState(),
                 ["shuffle"] = _shuffleRng.SaveState(),
             },

@@ -87,6 +87,12 @@ public sealed record TrainingOptions
     /// </summary>
     public double MaterialShaping { get; init; }
 
+    /// <summary>
+    /// Updates in a row whose numbers may be non-finite (each one skipped) before training stops with the last good weights
+    /// in memory and exit code 1.
+    /// </summary>
+    public int MaxNonFiniteUpdates { get; init; } = 3;
+
     public PpoOptions Ppo { get; init; } = new();
     public ModelConfig Model { get; init; } = ModelConfig.KeiseiDefault;
 }

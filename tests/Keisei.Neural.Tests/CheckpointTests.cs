@@ -26,7 +26,7 @@ public sealed class CheckpointTests : IDisposable
     {
         Model = config,
         Counters = new() { ["timesteps"] = 1_234_567_890_123, ["episodes"] = 4567, ["updates"] = 89 },
-        RngState = new() { ["torch"] = CheckpointFile.CaptureTorchRng(), ["dotnet"] = "c2VlZA==" },
+        RngState = new() { ["selfplay"] = "AQIDBA==", ["dotnet"] = "c2VlZA==" },
         Extra = new() { ["run_name"] = "unit-test", ["optimizer"] = "adam", ["note"] = "ünïcode ✓" },
         CreatedAt = new DateTimeOffset(2025, 1, 2, 3, 4, 5, 678, TimeSpan.FromHours(9)),
     };
@@ -185,38 +185,6 @@ public sealed class CheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => loaded.RestoreOptimizer(torch.optim.Adam(loadedModel.parameters())));
         Assert.Contains(path, e.Message);
         Assert.Contains("no optimizer state", e.Message);
-    }
-
-    [Fact]
-    public void TorchRngStateRoundTrips()
-    {
-        torch.manual_seed(2024);
-        string state = CheckpointFile.CaptureTorchRng();
-        var first = torch.rand(16).data<float>().ToArray();
-        var second = torch.rand(16).data<float>().ToArray();
-        Assert.NotEqual(first, second);
-
-        torch.manual_seed(1); // anything in between
-        torch.rand(1000);
-        CheckpointFile.RestoreTorchRng(state);
-        Assert.Equal(first, torch.rand(16).data<float>().ToArray());
-        Assert.Equal(second, torch.rand(16).data<float>().ToArray());
-        Assert.NotEqual(state, CheckpointFile.CaptureTorchRng()); // drawing moved the generator on
-    }
-
-    [Fact]
-    public void TorchRngStateSurvivesACheckpoint()
-    {
-        using var model = TrainedModel(TinyQuick, seed: 2);
-        torch.manual_seed(77);
-        var info = new CheckpointInfo { Model = model.Config, RngState = new() { ["torch"] = CheckpointFile.CaptureTorchRng() } };
-        var expected = torch.randn(8).data<float>().ToArray();
-        string path = _dir.File("rng.ckpt");
-        CheckpointFile.Save(path, model, info);
-        torch.manual_seed(78);
-        var (read, _) = CheckpointFile.ReadInfo(path);
-        CheckpointFile.RestoreTorchRng(read.RngState["torch"]);
-        Assert.Equal(expected, torch.randn(8).data<float>().ToArray());
     }
 
     // ---------------------------------------------------------------- atomic writes

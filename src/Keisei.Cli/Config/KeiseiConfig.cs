@@ -101,6 +101,7 @@ public sealed class KeiseiConfig
         MaxMovesPerGame = I("env.max_moves_per_game"),
         Threads = I("training.threads"),
         MaterialShaping = D("training.material_shaping"),
+        MaxNonFiniteUpdates = I("training.max_nonfinite_updates"),
         Ppo = new PpoOptions
         {
             LearningRate = D("training.learning_rate"),

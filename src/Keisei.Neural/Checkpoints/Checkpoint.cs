@@ -27,7 +27,7 @@ public sealed record CheckpointInfo
     /// <summary>Training counters such as <c>timesteps</c>, <c>episodes</c>, <c>updates</c>.</summary>
     public Dictionary<string, long> Counters { get; init; } = [];
 
-    /// <summary>Random generator states by name (for example <c>torch</c>), base64.</summary>
+    /// <summary>Random generator states by name (for example <c>selfplay</c>), base64.</summary>
     public Dictionary<string, string> RngState { get; init; } = [];
 
     /// <summary>Free-form facts worth keeping (run name, optimizer kind, ...).</summary>
@@ -88,8 +88,12 @@ public static class CheckpointFile
     };
 
     /// <summary>Writes a checkpoint atomically (temporary file, flush to disk, rename). Returns the payload's SHA-256 (hex).</summary>
+    /// <exception cref="CheckpointException">The model holds a NaN or infinity (nothing is written).</exception>
     public static string Save(string path, PolicyValueModel model, CheckpointInfo info, OptimizerHelper? optimizer = null)
     {
+        var broken = FiniteChecks.NonFiniteState(model);
+        if (broken.Count > 0)
+            throw new CheckpointException(path, $"was not written: the model holds NaN or infinite values in {FiniteChecks.Describe(broken)}");
         var full = info with
         {
             Model = model.Config,
@@ -161,7 +165,7 @@ public static class CheckpointFile
     }
 
     /// <summary>Reads, verifies and rebuilds a checkpoint: the architecture comes from the file alone.</summary>
-    /// <exception cref="CheckpointException">Missing, truncated, corrupted, foreign, or not matching its own architecture.</exception>
+    /// <exception cref="CheckpointException">Missing, truncated, corrupted, foreign, not matching its own architecture, or holding a NaN or infinite weight.</exception>
     public static LoadedCheckpoint Load(string path)
     {
         var (payload, sha) = ReadVerifiedPayload(path);
@@ -191,6 +195,12 @@ public static class CheckpointFile
         {
             model.Dispose();
             throw new CheckpointException(path, $"has weights that do not fit its architecture ({info.Model.Describe()}): {e.Message}", e);
+        }
+        var broken = FiniteChecks.NonFiniteState(model);
+        if (broken.Count > 0)
+        {
+            model.Dispose();
+            throw new CheckpointException(path, $"is damaged: its weights hold NaN or infinite values in {FiniteChecks.Describe(broken)}");
         }
         model.eval();
         byte[]? optimizerState = optimizer.Length > 0 ? payload.AsSpan(optimizer.Offset, optimizer.Length).ToArray() : null;
@@ -264,19 +274,5 @@ public static class CheckpointFile
         int start = offset;
         offset += (int)length;
         return (start, (int)length);
-    }
-
-    /// <summary>The CPU generator's state as base64, for <see cref="CheckpointInfo.RngState"/>.</summary>
-    public static string CaptureTorchRng()
-    {
-        using var state = torch.get_rng_state();
-        return Convert.ToBase64String(state.data<byte>().ToArray());
-    }
-
-    /// <summary>Restores the CPU generator from <see cref="CaptureTorchRng"/>'s output.</summary>
-    public static void RestoreTorchRng(string base64)
-    {
-        using var state = torch.tensor(Convert.FromBase64String(base64), torch.ScalarType.Byte);
-        torch.set_rng_state(state);
     }
 }

@@ -33,6 +33,7 @@ public sealed record InferenceBatcherOptions
 /// Serves many concurrent games with one forward pass: callers submit one position each; a worker gathers up to
 /// <see cref="InferenceBatcherOptions.MaxBatch"/> of them (or waits at most <see cref="InferenceBatcherOptions.MaxWait"/>),
 /// runs the model in inference mode and completes the callers. The model must not be trained while the batcher uses it.
+/// A caller whose position got a NaN or infinite value or legal-move logit gets a <see cref="NonFiniteOutputException"/>.
 /// </summary>
 public sealed class InferenceBatcher : IAsyncDisposable
 {
@@ -56,6 +57,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
         public readonly int[] Indices = new int[MoveList.Capacity];
         public readonly Move[] Moves = new Move[MoveList.Capacity];
         public int Count;
+        public Position? Position;
         public TaskCompletionSource<PolicyValue> Completion = null!;
         public CancellationTokenRegistration Registration;
     }
@@ -99,6 +101,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
             throw new InvalidOperationException($"Position {position.ToSfen()} has no legal move to evaluate.");
         }
         var completion = new TaskCompletionSource<PolicyValue>(TaskCreationOptions.RunContinuationsAsynchronously);
+        request.Position = position;
         request.Completion = completion;
         if (cancellationToken.CanBeCanceled)
             request.Registration = cancellationToken.Register(static s => ((TaskCompletionSource<PolicyValue>)s!).TrySetCanceled(), completion);
@@ -181,10 +184,24 @@ public sealed class InferenceBatcher : IAsyncDisposable
         for (int i = 0; i < n; i++)
         {
             var r = batch[i];
-            var probabilities = new float[r.Count];
-            PolicyMath.MaskedSoftmax(_logits.AsSpan(i * ActionSpace.Size, ActionSpace.Size), r.Indices.AsSpan(0, r.Count), probabilities);
-            var result = new PolicyValue(r.Moves.AsSpan(0, r.Count).ToArray(), probabilities, _values[i]);
+            var logits = _logits.AsSpan(i * ActionSpace.Size, ActionSpace.Size);
+            var legal = r.Indices.AsSpan(0, r.Count);
             var completion = r.Completion;
+            try
+            {
+                var position = r.Position!;
+                FiniteChecks.EnsureFiniteOutput(logits, legal, _values[i], () => $"position {position.ToSfen()}");
+            }
+            catch (NonFiniteOutputException e)
+            {
+                _logger.LogError("{Message}", e.Message);
+                Recycle(r);
+                completion.TrySetException(e);
+                continue;
+            }
+            var probabilities = new float[r.Count];
+            PolicyMath.MaskedSoftmax(logits, legal, probabilities);
+            var result = new PolicyValue(r.Moves.AsSpan(0, r.Count).ToArray(), probabilities, _values[i]);
             Recycle(r);
             completion.TrySetResult(result);
         }
@@ -194,6 +211,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
     {
         request.Registration.Dispose();
         request.Registration = default;
+        request.Position = null;
         request.Completion = null!;
         _pool.Add(request);
     }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Keisei.Neural.Models;
@@ -13,17 +14,34 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// <summary>Number of trainable scalars.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
-    /// <summary>Builds the network a configuration describes, with weights drawn from a generator seeded by <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Builds the network a configuration describes, with weights drawn from a private generator seeded by
+    /// <paramref name="seed"/> (never torch's global one, which other threads may be using): PyTorch's default
+    /// U(−1/√fan_in, 1/√fan_in) for convolutions and linear layers, 1 and 0 for BatchNorm.
+    /// </summary>
     public static PolicyValueModel Create(ModelConfig config, long seed)
     {
         var errors = config.Validate();
         if (errors.Count > 0) throw new ArgumentException("Invalid model configuration: " + string.Join("; ", errors), nameof(config));
-        torch.manual_seed(seed);
-        return config.Architecture switch
+        PolicyValueModel model = config.Architecture switch
         {
             ModelConfig.ResNet => new ResNetSeModel(config),
             _ => new QuickCnnModel(config),
         };
+        using var generator = new Generator((ulong)seed);
+        using var noGrad = torch.no_grad();
+        foreach (var module in model.modules())
+        {
+            if (module is ChannelPaddedConv2d conv) conv.ResetParameters(generator);
+            else if (module is Linear linear)
+            {
+                double bound = 1 / Math.Sqrt(linear.in_features);
+                // Tensor.uniform_, not nn.init.uniform_: TorchSharp 0.107's nn.init.uniform_ ignores its generator.
+                linear.weight!.uniform_(-bound, bound, generator);
+                linear.bias?.uniform_(-bound, bound, generator);
+            }
+        }
+        return model;
     }
 
     /// <summary>Log-probabilities with illegal actions (mask false) set to −∞ before the softmax.</summary>
@@ -59,9 +77,9 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 
     public ResidualBlock(int width, double seRatio) : base(nameof(ResidualBlock))
     {
-        _conv1 = nn.Conv2d(width, width, 3, padding: 1, bias: false);
+        _conv1 = new ChannelPaddedConv2d(width, width, 3, hasBias: false);
         _bn1 = nn.BatchNorm2d(width);
-        _conv2 = nn.Conv2d(width, width, 3, padding: 1, bias: false);
+        _conv2 = new ChannelPaddedConv2d(width, width, 3, hasBias: false);
         _bn2 = nn.BatchNorm2d(width);
         int hidden = (int)Math.Round(width * seRatio);
         _se = seRatio > 0 && hidden > 0 ? new SqueezeExcitation(width, hidden) : null;
@@ -85,12 +103,12 @@ internal sealed class ResNetSeModel : PolicyValueModel
     public ResNetSeModel(ModelConfig config) : base(nameof(ResNetSeModel), config)
     {
         int w = config.TowerWidth;
-        _stem = nn.Sequential(nn.Conv2d(config.InputChannels, w, 3, padding: 1, bias: false), nn.BatchNorm2d(w), nn.ReLU());
+        _stem = nn.Sequential(new ChannelPaddedConv2d(config.InputChannels, w, 3, hasBias: false), nn.BatchNorm2d(w), nn.ReLU());
         _tower = nn.Sequential(Enumerable.Range(0, config.TowerDepth)
             .Select(i => ($"block{i}", (nn.Module<Tensor, Tensor>)new ResidualBlock(w, config.SeRatio))));
-        _policyHead = nn.Sequential(nn.Conv2d(w, 2, 1, bias: false), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+        _policyHead = nn.Sequential(new ChannelPaddedConv2d(w, 2, 1, hasBias: false), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
             nn.Linear(2 * 81, config.Actions));
-        _valueHead = nn.Sequential(nn.Conv2d(w, 1, 1, bias: false), nn.BatchNorm2d(1), nn.ReLU(), nn.Flatten(),
+        _valueHead = nn.Sequential(new ChannelPaddedConv2d(w, 1, 1, hasBias: false), nn.BatchNorm2d(1), nn.ReLU(), nn.Flatten(),
             nn.Linear(81, 256), nn.ReLU(), nn.Linear(256, 1), nn.Tanh());
         RegisterComponents();
     }
@@ -112,17 +130,17 @@ internal sealed class QuickCnnModel : PolicyValueModel
         int c = config.Channels;
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
         {
-            ("conv0", nn.Conv2d(config.InputChannels, c, 3, padding: 1)),
+            ("conv0", new ChannelPaddedConv2d(config.InputChannels, c, 3)),
             ("relu0", nn.ReLU()),
         };
         for (int i = 1; i <= config.Layers; i++)
         {
-            layers.Add(($"conv{i}", nn.Conv2d(c, c, 3, padding: 1)));
+            layers.Add(($"conv{i}", new ChannelPaddedConv2d(c, c, 3)));
             layers.Add(($"relu{i}", nn.ReLU()));
         }
         _body = nn.Sequential(layers);
-        _policyHead = nn.Sequential(nn.Conv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
-        _valueHead = nn.Sequential(nn.Conv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, 64), nn.ReLU(),
+        _policyHead = nn.Sequential(new ChannelPaddedConv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
+        _valueHead = nn.Sequential(new ChannelPaddedConv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, 64), nn.ReLU(),
             nn.Linear(64, 1), nn.Tanh());
         RegisterComponents();
     }

@@ -1,0 +1,78 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Keisei.Neural.Models;
+
+/// <summary>
+/// A 2-D convolution (stride 1, "same" padding) whose input and output channel counts are padded with zeros to a multiple of
+/// <see cref="ChannelMultiple"/> before libtorch sees them, and sliced back after. It holds the same parameters under the
+/// same names (<c>weight</c> [out, in, k, k], <c>bias</c> [out]) as <c>nn.Conv2d</c>, so checkpoints are unchanged.
+/// </summary>
+/// <remarks>
+/// Why: on some AVX-512 CPUs libtorch's oneDNN convolutions run in blocked layouts of 16 channels, and when a channel count is
+/// not a multiple of 16 the tail lanes of a block are not reliably zeroed; whatever the heap held there (NaN or −∞ from freed
+/// tensors) then leaks into the results through 0 × NaN. Padded to whole blocks there is no tail. See README, "Numerical
+/// integrity". The padding costs a little arithmetic on zeros and nothing else.
+/// </remarks>
+public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Channel counts are padded to a multiple of this (oneDNN's AVX-512 block; it covers the AVX2 block of 8 too).</summary>
+    public const int ChannelMultiple = 16;
+
+    private readonly int _inChannels, _outChannels, _kernel, _inPad, _outPad;
+#pragma warning disable IDE1006 // parameter names must match nn.Conv2d's for the checkpoints' state dictionaries
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+#pragma warning restore IDE1006
+
+    public ChannelPaddedConv2d(int inChannels, int outChannels, int kernelSize, bool hasBias = true) : base(nameof(ChannelPaddedConv2d))
+    {
+        _inChannels = inChannels;
+        _outChannels = outChannels;
+        _kernel = kernelSize;
+        _inPad = PadTo(inChannels) - inChannels;
+        _outPad = PadTo(outChannels) - outChannels;
+        weight = new Parameter(torch.empty(outChannels, inChannels, kernelSize, kernelSize));
+        bias = hasBias ? new Parameter(torch.empty(outChannels)) : null;
+        ResetParameters(null);
+        RegisterComponents();
+    }
+
+    /// <summary>Inputs a sample contributes to one output (in channels × kernel area).</summary>
+    public int FanIn => _inChannels * _kernel * _kernel;
+
+    /// <summary>The number of channels <paramref name="channels"/> is padded to.</summary>
+    public static int PadTo(int channels) => (channels + ChannelMultiple - 1) / ChannelMultiple * ChannelMultiple;
+
+    /// <summary>PyTorch's default initialisation of a convolution, U(−1/√fan_in, 1/√fan_in) for weight and bias, from <paramref name="generator"/>.</summary>
+    public void ResetParameters(Generator? generator)
+    {
+        double bound = 1 / Math.Sqrt(FanIn);
+        using var noGrad = torch.no_grad();
+        // Tensor.uniform_, not nn.init.uniform_: TorchSharp 0.107's nn.init.uniform_ ignores its generator.
+        weight.uniform_(-bound, bound, generator);
+        bias?.uniform_(-bound, bound, generator);
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = input;
+        var w = (Tensor)weight;
+        var b = bias is null ? null : (Tensor)bias;
+        if (_inPad > 0)
+        {
+            x = nn.functional.pad(x, [0, 0, 0, 0, 0, _inPad]);
+            w = nn.functional.pad(w, [0, 0, 0, 0, 0, _inPad]);
+        }
+        if (_outPad > 0)
+        {
+            w = nn.functional.pad(w, [0, 0, 0, 0, 0, 0, 0, _outPad]);
+            if (b is not null) b = nn.functional.pad(b, [0, _outPad]);
+        }
+        var y = nn.functional.conv2d(x, w, b, padding: [_kernel / 2, _kernel / 2]);
+        if (_outPad > 0) y = y.narrow(1, 0, _outChannels).contiguous();
+        return y.MoveToOuterDisposeScope();
+    }
+}

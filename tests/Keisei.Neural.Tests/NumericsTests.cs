@@ -1,0 +1,229 @@
+using Keisei.Neural.Checkpoints;
+using Keisei.Neural.Diagnostics;
+using Keisei.Neural.Encoding;
+using Keisei.Neural.Inference;
+using Keisei.Neural.Models;
+using Keisei.Shogi;
+using Keisei.TestSupport;
+using TorchSharp;
+using static TorchSharp.torch;
+using static Keisei.Neural.Tests.ModelTests;
+using static Keisei.Neural.Tests.TestSupport;
+
+namespace Keisei.Neural.Tests;
+
+/// <summary>The numeric safeguards: channel-padded convolutions, finite checks, and refusal of non-finite weights and outputs.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class NumericsTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Iterations of the stress tests: small by default (CI), more with KEISEI_STRESS_ITERATIONS.</summary>
+    private static int StressIterations =>
+        int.TryParse(Environment.GetEnvironmentVariable("KEISEI_STRESS_ITERATIONS"), out int n) && n > 0 ? n : 40;
+
+    public static TheoryData<int, int, int> Shapes => new()
+    {
+        { 46, 16, 3 }, // core46 stem of a 16-wide tower
+        { 51, 8, 3 },  // core46+ stem of an 8-wide tower
+        { 46, 32, 3 }, // the quickstart's first layer
+        { 8, 2, 1 },   // policy head of a tiny network
+        { 8, 1, 1 },   // value head of a tiny resnet
+        { 32, 32, 3 }, // nothing to pad
+    };
+
+    /// <summary>The padded layer computes what a plain convolution of the same weights computes, forward and backward.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void PaddedConvolutionEqualsAPlainOne(int inChannels, int outChannels, int kernel)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var conv = new ChannelPaddedConv2d(inChannels, outChannels, kernel);
+        using var generator = new Generator(7);
+        var input = torch.randn([5, inChannels, 9, 9], generator: generator);
+        var x1 = input.clone().requires_grad_(true);
+        var y1 = conv.forward(x1);
+        y1.pow(2).sum().backward();
+        var padded = (Weight: conv.parameters().First().grad!.clone(), Input: x1.grad!.clone());
+
+        var weight = conv.parameters().First().detach().clone().requires_grad_(true);
+        var bias = conv.parameters().Last().detach().clone().requires_grad_(true);
+        var x2 = input.clone().requires_grad_(true);
+        var y2 = nn.functional.conv2d(x2, weight, bias, padding: [kernel / 2, kernel / 2]);
+        y2.pow(2).sum().backward();
+
+        Assert.Equal(y2.shape, y1.shape);
+        Assert.True(MaxDifference(y1, y2) < 1e-5f, $"outputs differ by {MaxDifference(y1, y2)}");
+        Assert.True(MaxDifference(padded.Weight, weight.grad!) < 1e-3f, $"weight gradients differ by {MaxDifference(padded.Weight, weight.grad!)}");
+        Assert.True(MaxDifference(padded.Input, x2.grad!) < 1e-4f, $"input gradients differ by {MaxDifference(padded.Input, x2.grad!)}");
+    }
+
+    [Fact]
+    public void PaddedConvolutionKeepsTheParameterNamesAndShapesOfConv2d()
+    {
+        using var plain = nn.Conv2d(46, 32, 3, padding: 1);
+        using var padded = new ChannelPaddedConv2d(46, 32, 3);
+        Assert.Equal(plain.named_parameters().Select(p => (p.name, string.Join('x', p.parameter.shape))),
+            padded.named_parameters().Select(p => (p.name, string.Join('x', p.parameter.shape))));
+        using var noBias = new ChannelPaddedConv2d(8, 2, 1, hasBias: false);
+        Assert.Equal(["weight"], noBias.named_parameters().Select(p => p.name));
+    }
+
+    /// <summary>
+    /// The minimal reproduction of the fault (README, "Numerical integrity"): a convolution's forward and backward right
+    /// after freed memory was filled with NaN and −∞, compared with float64. With plain nn.Conv2d layers of these shapes,
+    /// oneDNN's AVX-512 kernels on the affected CPUs gave non-finite or wrong gradients in up to 75 % of the iterations.
+    /// </summary>
+    [Theory]
+    [Trait("Category", "Stress")]
+    [MemberData(nameof(Shapes))]
+    public void PaddedConvolutionStaysExactOnPoisonedMemory(int inChannels, int outChannels, int kernel)
+    {
+        using var conv = new ChannelPaddedConv2d(inChannels, outChannels, kernel);
+        using var reference = new ChannelPaddedConv2d(inChannels, outChannels, kernel);
+        reference.to(ScalarType.Float64);
+        using (torch.no_grad())
+            foreach (var ((_, source), (_, target)) in conv.named_parameters().Zip(reference.named_parameters())) target.copy_(source);
+        using var generator = new Generator(11);
+        int bad = 0;
+        string? first = null;
+        for (int i = 0; i < StressIterations * 5; i++)
+        {
+            NumericChecks.PoisonFreedMemory();
+            using var scope = torch.NewDisposeScope();
+            var input = torch.randn([4, inChannels, 9, 9], generator: generator);
+            var x = input.clone().requires_grad_(true);
+            conv.zero_grad();
+            conv.forward(x).pow(2).sum().backward();
+            var x64 = input.to(ScalarType.Float64).requires_grad_(true);
+            reference.zero_grad();
+            reference.forward(x64).pow(2).sum().backward();
+            foreach (var (name, actual, expected) in new[]
+            {
+                ("input", x.grad!, x64.grad!),
+                ("weight", conv.parameters().First().grad!, reference.parameters().First().grad!),
+            })
+            {
+                double scale = Math.Max(expected.abs().max().item<double>(), 1e-6);
+                double error = (actual.to(ScalarType.Float64) - expected).abs().max().item<double>();
+                if (double.IsFinite(error) && error <= 1e-4 * scale) continue;
+                bad++;
+                first ??= $"iteration {i}: {name} gradient off by {error:G3} (scale {scale:G3})";
+            }
+        }
+        Assert.True(bad == 0, $"{bad} bad gradients; first {first}");
+    }
+
+    /// <summary>Every numeric check of <c>keisei doctor --stress</c>, under load from busy threads.</summary>
+    [Fact]
+    [Trait("Category", "Stress")]
+    public async Task NumericChecksPassUnderLoad()
+    {
+        using var checks = new NumericChecks(_dir.File("stress"));
+        var report = await checks.RunAsync(StressIterations, load: 2);
+        Assert.Equal(StressIterations, report.Iterations);
+        foreach (var check in report.Checks)
+        {
+            Assert.Equal(StressIterations, check.Runs);
+            Assert.True(check.Failures == 0, $"{check.Name}: {check.Failures} failures; first: {check.FirstFailure}");
+        }
+    }
+
+    [Fact]
+    public async Task NumericChecksReportAModelThatComputesWrongNumbers()
+    {
+        // Guards the stress check itself: a model poisoned after the float64 reference was taken must fail it.
+        using var checks = new NumericChecks(_dir.File("poisoned"));
+        var subject = checks.Subjects[0];
+        using (torch.no_grad()) subject.state_dict().First(kv => kv.Value.is_floating_point()).Value.fill_(float.NaN);
+        var report = await checks.RunAsync(1, load: 0);
+        var tally = report.Checks.Single(c => c.Name == "forward/backward");
+        Assert.Equal(1, tally.Failures);
+        Assert.Contains("loss NaN", tally.FirstFailure);
+    }
+
+    [Fact]
+    public void NonFiniteStateNamesTheParametersAndBuffers()
+    {
+        using var model = PolicyValueModel.Create(TinyResNet, seed: 1);
+        Assert.Empty(FiniteChecks.NonFiniteState(model));
+        using (torch.no_grad())
+        {
+            model.state_dict()["_stem.0.weight"][0].fill_(float.NaN);
+            model.state_dict()["_stem.1.running_var"].fill_(float.PositiveInfinity);
+        }
+        Assert.Equal(["_stem.0.weight", "_stem.1.running_var"], FiniteChecks.NonFiniteState(model).Order());
+    }
+
+    [Fact]
+    public void NonFiniteGradientsAreNamed()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = PolicyValueModel.Create(TinyQuick, seed: 2);
+        Assert.Empty(FiniteChecks.NonFiniteGradients(model)); // no gradient yet
+        var (logits, value) = model.forward(Observations(Core46Encoder.Instance, SomePositions(2)));
+        (logits.mean() + value.mean()).backward();
+        Assert.Empty(FiniteChecks.NonFiniteGradients(model));
+        model.named_parameters().Single(p => p.name == "_valueHead.5.bias").parameter.grad!.fill_(float.NaN);
+        Assert.Equal(["_valueHead.5.bias"], FiniteChecks.NonFiniteGradients(model));
+    }
+
+    [Fact]
+    public void NonFiniteOutputIsRefusedOnlyAtLegalMoves()
+    {
+        var position = Position.StartPosition();
+        var legal = new int[MoveList.Capacity];
+        int count = ActionSpace.LegalActions(position, legal, new Move[MoveList.Capacity]);
+        var logits = new float[ActionSpace.Size];
+        Array.Fill(logits, float.NaN);
+        foreach (int index in legal.AsSpan(0, count)) logits[index] = 0.5f;
+        FiniteChecks.EnsureFiniteOutput(logits, legal.AsSpan(0, count), 0.1f, () => "start"); // illegal entries do not matter
+
+        var e = Assert.Throws<NonFiniteOutputException>(() => FiniteChecks.EnsureFiniteOutput(logits, legal.AsSpan(0, count), float.NaN, () => "the start position"));
+        Assert.Contains("value is NaN", e.Message);
+        Assert.Contains("the start position", e.Message);
+        logits[legal[3]] = float.NegativeInfinity;
+        e = Assert.Throws<NonFiniteOutputException>(() => FiniteChecks.EnsureFiniteOutput(logits, legal.AsSpan(0, count), 0, () => "start"));
+        Assert.Contains($"logit for {ActionSpace.MoveAt(legal[3]).ToUsi()} is -Infinity", e.Message);
+    }
+
+    [Fact]
+    public void ACheckpointIsNeverWrittenFromNonFiniteWeights()
+    {
+        using var model = PolicyValueModel.Create(TinyQuick, seed: 3);
+        using (torch.no_grad()) model.state_dict()["_policyHead.3.bias"][5].fill_(float.PositiveInfinity);
+        string path = _dir.File("broken.ckpt");
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Save(path, model, new CheckpointInfo { Model = model.Config }));
+        Assert.Contains("was not written", e.Message);
+        Assert.Contains("_policyHead.3.bias", e.Message);
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(_dir.Path));
+    }
+
+    [Fact]
+    public void ACheckpointHoldingNaNWeightsIsDamaged()
+    {
+        using var model = PolicyValueModel.Create(TinyResNet, seed: 4);
+        string path = _dir.File("nan.ckpt");
+        DamagedCheckpoints.WriteWithNaNWeights(path, model, "_tower.block0._conv1.weight");
+        CheckpointFile.ReadInfo(path); // the header, hash and metadata are fine
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("is damaged", e.Message);
+        Assert.Contains("_tower.block0._conv1.weight", e.Message);
+    }
+
+    [Fact]
+    public async Task TheBatcherRefusesANonFiniteAnswerAndNamesThePosition()
+    {
+        using var model = PolicyValueModel.Create(TinyQuick, seed: 5);
+        using (torch.no_grad()) model.state_dict()["_valueHead.5.bias"].fill_(float.NaN);
+        await using var batcher = new InferenceBatcher(model);
+        var position = Position.StartPosition();
+        var e = await Assert.ThrowsAsync<NonFiniteOutputException>(async () => await batcher.EvaluateAsync(position).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("value is NaN", e.Message);
+        Assert.Contains(position.ToSfen(), e.Message);
+    }
+}
