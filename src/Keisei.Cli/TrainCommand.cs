@@ -112,6 +112,7 @@ internal static class TrainCommand
             }
             catch (NonFiniteTrainingException e)
             {
+                runLogging.CreateLogger("train").LogError("{Message}", e.Message);
                 stderr.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failure;
             }

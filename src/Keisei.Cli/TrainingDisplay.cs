@@ -66,9 +66,13 @@ internal sealed class TrainingDisplay(TextWriter output, bool live, double refre
     /// <summary>One line per update (the process runs with invariant globalization, so numbers use '.').</summary>
     internal static string PlainLine(TrainingStatus s, string? evaluation) =>
             $"ts {s.Timesteps}/{s.TotalTimesteps} ({100.0 * s.Timesteps / Math.Max(1, s.TotalTimesteps):0.0}%) upd {s.Updates} eps {s.Episodes} " +
-            $"plies/s {F(s.PliesPerSecond, "0")} policy {F(s.Ppo?.PolicyLoss ?? double.NaN, "0.0000")} value {F(s.Ppo?.ValueLoss ?? double.NaN, "0.0000")} " +
-            $"entropy {F(s.Ppo?.Entropy ?? double.NaN, "0.000")} kl {F(s.Ppo?.ApproxKl ?? double.NaN, "0.0000")} " +
+            $"plies/s {F(s.PliesPerSecond, "0")} " +
+            (s.Ppo?.NonFinite is not null
+                ? "update SKIPPED (non-finite, see the log) "
+                : $"policy {F(s.Ppo?.PolicyLoss ?? double.NaN, "0.0000")} value {F(s.Ppo?.ValueLoss ?? double.NaN, "0.0000")} " +
+                  $"entropy {F(s.Ppo?.Entropy ?? double.NaN, "0.000")} kl {F(s.Ppo?.ApproxKl ?? double.NaN, "0.0000")} ") +
             $"B/W/D {F(s.BlackWinRate, "0.00")}/{F(s.WhiteWinRate, "0.00")}/{F(s.DrawRate, "0.00")} len {F(s.EpisodeLength, "0")} ETA {Eta(s)}" +
+            (s.NonFiniteUpdates > 0 ? $" | skipped {s.NonFiniteUpdates}" : "") +
             (evaluation is null ? "" : $" | eval {evaluation}");
 
     private static IRenderable Render(string title, TrainingStatus? s, string? evaluation)
@@ -85,7 +89,9 @@ internal sealed class TrainingDisplay(TextWriter output, bool live, double refre
         grid.AddRow(new Markup("[bold]progress[/]"), new Markup(bar));
         grid.AddRow("timesteps", $"{s.Timesteps:N0} / {s.TotalTimesteps:N0}  (update {s.Updates}, {s.Episodes:N0} games, {s.Elapsed:hh\\:mm\\:ss})");
         grid.AddRow("throughput", $"{F(s.PliesPerSecond, "N0")} plies/s self-play, {F(s.SamplesPerSecond, "N0")} samples/s PPO");
-        if (s.Ppo is { } p)
+        if (s.Ppo?.NonFinite is { } what)
+            grid.AddRow(new Markup("[red]losses[/]"), new Markup($"[red]update skipped: non-finite {Markup.Escape(what)}[/]"));
+        else if (s.Ppo is { } p)
         {
             grid.AddRow("losses", $"policy {F(p.PolicyLoss, "0.0000")}  value {F(p.ValueLoss, "0.0000")}");
             grid.AddRow("entropy / KL", $"{F(p.Entropy, "0.000")} / {F(p.ApproxKl, "0.0000")}  clip {F(p.ClipFraction, "0.00")}  lr {p.LearningRate:0.###e0}");
@@ -94,6 +100,7 @@ internal sealed class TrainingDisplay(TextWriter output, bool live, double refre
         if (s.Timing is { } t)
             grid.AddRow("time split", string.Create(CultureInfo.InvariantCulture,
                 $"engine {t.Engine.TotalMilliseconds:0} ms, encoding {t.Encoding.TotalMilliseconds:0} ms, inference {t.Inference.TotalMilliseconds:0} ms, update {t.Update.TotalMilliseconds:0} ms"));
+        if (s.NonFiniteUpdates > 0) grid.AddRow(new Markup("[yellow]skipped[/]"), new Text($"{s.NonFiniteUpdates} update(s) with non-finite numbers (ppo/nonfinite_updates)"));
         grid.AddRow("checkpoint", Path.GetFileName(s.LastCheckpoint) ?? "none yet");
         if (evaluation is not null) grid.AddRow("evaluation", evaluation);
         return new Panel(grid).Header(Markup.Escape(title)).Border(BoxBorder.Rounded);

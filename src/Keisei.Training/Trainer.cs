@@ -239,7 +239,10 @@ public sealed class Trainer : IDisposable
                 with { StepsThisUpdate = steps, NonFiniteUpdates = _nonFiniteUpdates };
             metrics?.Write(_timesteps, Scalars(status, stats));
             if (_nonFiniteInARow >= _options.MaxNonFiniteUpdates)
+            {
+                progress?.Report(status with { LastCheckpoint = _lastCheckpoint });
                 throw Stop($"{_nonFiniteInARow} updates in a row had non-finite numbers (the last, update {_updates}: {ppo.NonFinite})", null);
+            }
 
             long interval = _options.CheckpointIntervalTimesteps;
             if (interval > 0 && _timesteps / interval > before / interval && _timesteps < _options.TotalTimesteps)
@@ -253,15 +256,14 @@ public sealed class Trainer : IDisposable
         return new TrainingResult(_timesteps, _updates, _episodes, _lastCheckpoint!, interrupted, clock.Elapsed);
     }
 
-    /// <summary>The exception that ends a run whose numbers went non-finite; the weights in memory are the last good ones.</summary>
+    /// <summary>The exception that ends a run whose numbers went non-finite (not logged here: whoever catches it reports it).</summary>
     private NonFiniteTrainingException Stop(string what, Exception? inner)
     {
         string where = _lastCheckpoint is null
             ? "no checkpoint was written yet"
             : $"the last good checkpoint is {_lastCheckpoint} (continue with keisei train --resume {_run.Name})";
-        string message = $"Training stopped: {what}. The weights and optimizer state in memory are the last good ones; {where}.";
-        _logger.LogError("{Message}", message);
-        return new NonFiniteTrainingException(message, _lastCheckpoint, inner);
+        return new NonFiniteTrainingException($"Training stopped: {what}. The weights and optimizer state in memory are the last good ones; {where}.",
+            _lastCheckpoint, inner);
     }
 
     private TrainingStatus Status(SelfPlayStats stats, PpoStats? ppo, double pliesPerSecond, double samplesPerSecond, TimeSpan elapsed, IterationTiming? timing)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Keisei.Evaluation.Storage;
 
@@ -97,26 +96,19 @@ public sealed class EvaluateCommandTests : IDisposable
     public async Task AKilledEvaluationResumesWithNoGameLostOrDuplicated()
     {
         string db = PathOf("kill.db");
-        string[] args = ["evaluate", "--agent", QuickCheckpoint(), "--opponent", "random", "--games", "40", "--concurrency", "2", "--max-plies", "120", "--db", db];
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keisei.dll"));
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        using (var child = Process.Start(psi)!)
+        string[] args = ["evaluate", "--agent", QuickCheckpoint(), "--opponent", "random", "--games", "200", "--concurrency", "2", "--max-plies", "120", "--db", db];
+        using (var child = CliRunner.Start(args))
         {
-            _ = child.StandardOutput.ReadToEndAsync();
-            _ = child.StandardError.ReadToEndAsync();
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-            int stored = 0;
             while (DateTime.UtcNow < deadline && !child.HasExited)
             {
                 await Task.Delay(100);
-                stored = File.Exists(db) ? CountGames(db) : 0;
-                if (stored >= 4) break;
+                if (CliRunner.CountGames(db) >= 4) break;
             }
             Assert.False(child.HasExited, "the evaluation finished before it could be killed; make it longer");
-            child.Kill(entireProcessTree: true);
-            await child.WaitForExitAsync();
-            Assert.InRange(CountGames(db), 4, 39);
+            child.Signal(9); // SIGKILL: nothing can be saved
+            await child.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.InRange(CliRunner.CountGames(db), 4, 199);
         }
 
         var again = CliRunner.RunProcess(args);
@@ -125,19 +117,6 @@ public sealed class EvaluateCommandTests : IDisposable
         var evaluation = Assert.Single(store.Evaluations());
         Assert.Equal("completed", evaluation.Status);
         var indices = store.Games(evaluation.Id).Select(g => g.GameIndex).ToList();
-        Assert.Equal(Enumerable.Range(0, 40), indices.Order());
-    }
-
-    private static int CountGames(string db)
-    {
-        try
-        {
-            using var store = ResultsStore.Open(db);
-            return store.Games().Count;
-        }
-        catch (ResultsStoreException)
-        {
-            return 0;
-        }
+        Assert.Equal(Enumerable.Range(0, 200), indices.Order());
     }
 }

@@ -161,7 +161,6 @@ public sealed class NonFiniteTests : IDisposable
         }
         Assert.Equal([0.0, 0.0, 1.0, 2.0, 3.0], Metrics(run).Select(l => l["ppo/nonfinite_updates"].GetDouble()));
         Assert.Equal(3, log.Entries.Count(l => l.Level == LogLevel.Warning));
-        Assert.Contains(log.Entries, l => l.Level == LogLevel.Error && l.Message.Contains("Training stopped"));
     }
 
     [Fact]
