@@ -6,6 +6,7 @@ using Keisei.Evaluation.Players;
 using Keisei.Evaluation.Statistics;
 using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
+using Keisei.Neural.Models;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -137,7 +138,18 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         if (sprt is { Decision: not SprtDecision.Continue } || gate is not null) remaining.Clear();
         progress?.Report(tally.Progress(schedule.Count, sprt));
         var arena = new MatchArena(request.Arena, _logger, throttle);
-        await arena.RunAsync(remaining, (game, _) =>
+        try
+        {
+            await PlayAsync().ConfigureAwait(false);
+        }
+        catch (NonFiniteOutputException e)
+        {
+            // A network that answers NaN: the evaluation fails (its finished games stay stored) rather than score garbage.
+            store.SetEvaluationStatus(evaluationId, "failed", new System.Text.Json.Nodes.JsonObject { ["error"] = e.Message }.ToJsonString());
+            throw;
+        }
+
+        Task PlayAsync() => arena.RunAsync(remaining, (game, _) =>
             {
                 store.RecordGame(evaluationId, pairIds[game.Scheduled.PairIndex], game.Scheduled.Index, ids[game.Scheduled.Black],
                     ids[game.Scheduled.White], game.Scheduled.Opening.StartSfen, game.Moves, game.Result, game.Termination, game.Duration, game.Detail);
@@ -148,7 +160,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
                 progress?.Report(tally.Progress(schedule.Count, sprt));
                 if (sprt is { Decision: not SprtDecision.Continue } || gate is not null) stop.Cancel();
                 return ValueTask.CompletedTask;
-            }, stop.Token).ConfigureAwait(false);
+            }, stop.Token);
 
         string status = (sprt, gate) switch
         {

@@ -1,3 +1,4 @@
+using Keisei.Neural;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Models;
 using TorchSharp;
@@ -65,11 +66,7 @@ public sealed class Ppo
         _device = device ?? torch.CPU;
         _schedule = new LrSchedule(options, totalScheduleSteps);
         var parameters = model.parameters();
-        Optimizer = options.Optimizer switch
-        {
-            "adamw" => torch.optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay),
-            _ => torch.optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
-        };
+        Optimizer = Optimizers.Create(options.Optimizer, parameters, options.LearningRate, options.WeightDecay);
         SetLearningRate(_schedule.At(0));
     }
 
@@ -159,7 +156,7 @@ public sealed class Ppo
                 input.data<float>().CopyFrom(obs.AsSpan(0, m * obsSize), 0, 0);
                 input = input.to(_device);
                 var legal = torch.zeros([m * ActionSpace.Size], ScalarType.Bool)
-                    .index_fill_(0, torch.tensor(legalFlat.ToArray()), true).view(m, ActionSpace.Size).to(_device);
+                    .index_fill_(0, torch.tensor(legalFlat.ToArray()), Scalars.Of(true)).view(m, ActionSpace.Size).to(_device);
                 var actionT = torch.tensor(actions).to(_device);
                 var oldLogpT = torch.tensor(oldLogp).to(_device);
                 var advT = torch.tensor(adv).to(_device);
@@ -170,7 +167,7 @@ public sealed class Ppo
                 var logpAll = PolicyValueModel.MaskedLogSoftmax(logits, legal);
                 var logp = logpAll.gather(1, actionT.unsqueeze(1)).squeeze(1);
                 var terms = Losses(logp, oldLogpT, advT, value, retT, oldValueT, logpAll, legal);
-                var loss = terms.Policy + _options.ValueLossCoeff * terms.Value - _options.EntropyCoef * terms.Entropy;
+                var loss = terms.Policy + terms.Value.mul(Scalars.Of(_options.ValueLossCoeff)) - terms.Entropy.mul(Scalars.Of(_options.EntropyCoef));
 
                 Optimizer.zero_grad();
                 loss.backward();
@@ -216,7 +213,10 @@ public sealed class Ppo
         double norm = torch.stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
         double coefficient = _options.GradientClipMaxNorm / (norm + 1e-6);
         if (double.IsFinite(norm) && coefficient < 1)
-            foreach (var g in grads) g.mul_(coefficient);
+        {
+            using var scale = coefficient.ToScalar(); // a new value every call: disposed after use, alive until then
+            foreach (var g in grads) g.mul_(scale);
+        }
         return norm;
     }
 
@@ -239,21 +239,22 @@ public sealed class Ppo
         var logRatio = logp - oldLogp;
         var ratio = logRatio.exp();
         double eps = _options.ClipEpsilon;
-        var surrogate = torch.minimum(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages);
+        var surrogate = torch.minimum(ratio * advantages, ratio.clamp(Scalars.Of(1 - eps), Scalars.Of(1 + eps)) * advantages);
         var policy = -surrogate.mean();
         Tensor valueLoss;
         if (_options.EnableValueClipping)
         {
-            var clipped = oldValues + (value - oldValues).clamp(-_options.ValueClipEpsilon, _options.ValueClipEpsilon);
-            valueLoss = 0.5 * torch.maximum((value - returns).pow(2), (clipped - returns).pow(2)).mean();
+            var clipped = oldValues + (value - oldValues).clamp(Scalars.Of(-_options.ValueClipEpsilon), Scalars.Of(_options.ValueClipEpsilon));
+            valueLoss = torch.maximum((value - returns).square(), (clipped - returns).square()).mean().mul(Scalars.Of(0.5));
         }
         else
         {
-            valueLoss = 0.5 * (value - returns).pow(2).mean();
+            valueLoss = (value - returns).square().mean().mul(Scalars.Of(0.5));
         }
-        var entropy = -(logpAll.exp() * logpAll.masked_fill(legal.logical_not(), 0)).sum(-1).mean();
-        var approxKl = ((ratio - 1) - logRatio).mean();
-        var clipFraction = ((ratio - 1).abs() > eps).to(ScalarType.Float32).mean();
+        var entropy = -(logpAll.exp() * logpAll.masked_fill(legal.logical_not(), Scalars.Of(0.0))).sum(-1).mean();
+        var ratioMinusOne = ratio.sub(Scalars.Of(1.0));
+        var approxKl = (ratioMinusOne - logRatio).mean();
+        var clipFraction = ratioMinusOne.abs().gt(Scalars.Of(eps)).to(ScalarType.Float32).mean();
         return (policy, valueLoss, entropy, approxKl, clipFraction);
     }
 }

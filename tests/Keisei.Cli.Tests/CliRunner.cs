@@ -44,15 +44,21 @@ internal static class CliRunner
         }
     }
 
-    /// <summary>Starts <c>dotnet keisei.dll</c> as a separate process with its output captured.</summary>
+    /// <summary>
+    /// Starts <c>dotnet keisei.dll</c> as a separate process with its output captured. It starts through
+    /// <c>env --default-signal=INT</c>: a test host launched in the background by a non-interactive shell (as CI may be)
+    /// has SIGINT ignored, which its children inherit, and a process that starts with SIGINT ignored keeps ignoring it.
+    /// </summary>
     public static Child Start(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keisei.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         return new Child(Process.Start(psi)!);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Keisei.Neural;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Models;
@@ -38,7 +39,7 @@ public sealed class CheckpointTests : IDisposable
         using (torch.NewDisposeScope())
         {
             model.train();
-            model.forward(FixedInput(ObservationEncoder.ByName(config.Observation)) * 3);
+            model.forward(FixedInput(ObservationEncoder.ByName(config.Observation)).mul(Scalars.Of(3.0)));
         }
         model.eval();
         return model;
@@ -112,7 +113,7 @@ public sealed class CheckpointTests : IDisposable
         model.train();
         var adam = torch.optim.Adam(model.parameters(), lr: 1e-3);
         var (logits, value) = model.forward(input);
-        (logits.pow(2).mean() + value.pow(2).mean()).backward();
+        (logits.square().mean() + value.square().mean()).backward();
         adam.step();
         model.eval();
         string path = _dir.File("default.ckpt");
@@ -139,7 +140,7 @@ public sealed class CheckpointTests : IDisposable
         {
             optimizer.zero_grad();
             var (logits, value) = m.forward(input);
-            var loss = logits.log_softmax(-1)[.., 9054].neg().mean() + (value - target).pow(2).mean();
+            var loss = logits.log_softmax(-1)[.., 9054].neg().mean() + (value - target).square().mean();
             loss.backward();
             optimizer.step();
         }

@@ -1,3 +1,4 @@
+using Keisei.Neural;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Models;
 using Keisei.Shogi;
@@ -139,7 +140,7 @@ public class ModelTests
         var input = Observations(Core46Encoder.Instance, positions);
         var masks = Masks(positions);
         // Scale the logits up so that the illegal ones would matter if they leaked.
-        var logits = model.forward(input).Logits * 50;
+        var logits = model.forward(input).Logits.mul(Scalars.Of(50.0));
         var probabilities = PolicyValueModel.MaskedLogSoftmax(logits, masks).exp();
         Assert.Equal(logits.shape, probabilities.shape);
         var p = probabilities.data<float>().ToArray();

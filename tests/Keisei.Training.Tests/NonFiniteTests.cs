@@ -1,3 +1,4 @@
+using Keisei.Neural;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Models;
 using Keisei.TestSupport;
@@ -37,7 +38,7 @@ public sealed class NonFiniteTests : IDisposable
         trainer.Ppo.AfterBackward = model =>
         {
             if (updates.Contains(trainer.Updates + 1))
-                model.named_parameters().Single(p => p.name == "_tower.block0._conv2.weight").parameter.grad!.fill_(float.NaN);
+                model.named_parameters().Single(p => p.name == "_tower.block0._conv2.weight").parameter.grad!.fill_(Scalars.Of(float.NaN));
         };
     }
 
@@ -65,7 +66,7 @@ public sealed class NonFiniteTests : IDisposable
         ppo.AfterBackward = m =>
         {
             // The second minibatch goes bad: the first one's step must be undone too.
-            if (++backwards == 2) m.named_parameters().Single(p => p.name == "_valueHead.6.weight").parameter.grad!.fill_(float.PositiveInfinity);
+            if (++backwards == 2) m.named_parameters().Single(p => p.name == "_valueHead.6.weight").parameter.grad!.fill_(Scalars.Of(float.PositiveInfinity));
         };
         var bad = ppo.Update(buffer, new Xoshiro(2));
 
@@ -100,7 +101,7 @@ public sealed class NonFiniteTests : IDisposable
         // The last backward pass poisons a BatchNorm statistic, which no gradient check sees.
         ppo.AfterBackward = m =>
         {
-            if (++backwards == 4) m.state_dict()["_stem.1.running_mean"].fill_(float.NaN);
+            if (++backwards == 4) m.state_dict()["_stem.1.running_mean"].fill_(Scalars.Of(float.NaN));
         };
         var stats = ppo.Update(buffer, new Xoshiro(1));
         Assert.Equal(4, backwards);
@@ -171,7 +172,7 @@ public sealed class NonFiniteTests : IDisposable
         trainer.AddCallback(new AfterUpdate(t =>
         {
             // As a kernel fault would: finite weights in, NaN out (a NaN bias the weight check runs too late to see).
-            if (t.Updates == 1) using (torch.no_grad()) t.Model.state_dict()["_valueHead.6.bias"].fill_(float.NaN);
+            if (t.Updates == 1) using (torch.no_grad()) t.Model.state_dict()["_valueHead.6.bias"].fill_(Scalars.Of(float.NaN));
         }));
         var e = await Assert.ThrowsAsync<NonFiniteTrainingException>(() => trainer.RunAsync(null, CancellationToken.None));
         Assert.IsType<NonFiniteOutputException>(e.InnerException);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Keisei.Neural;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Models;
 using TorchSharp;
@@ -19,7 +20,7 @@ internal static class DamagedCheckpoints
         int metadataLength = BinaryPrimitives.ReadInt32LittleEndian(payload);
 
         using var copy = CheckpointFile.Load(path).Model;
-        using (torch.no_grad()) copy.state_dict()[parameter].fill_(float.NaN);
+        using (torch.no_grad()) copy.state_dict()[parameter].fill_(Scalars.Of(float.NaN));
         var weights = new MemoryStream();
         copy.save(weights);
         byte[] section = weights.ToArray();

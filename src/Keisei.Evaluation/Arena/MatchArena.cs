@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Keisei.Evaluation.Players;
+using Keisei.Neural.Models;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -64,13 +65,30 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
 
     public ArenaOptions Options { get; } = options;
 
-    /// <summary>Plays every game; <paramref name="onFinished"/> runs once per finished game (serialised, in finishing order).</summary>
+    /// <summary>
+    /// Plays every game; <paramref name="onFinished"/> runs once per finished game (serialised, in finishing order). A
+    /// network that answers NaN is not a player at fault but a broken one: its <see cref="NonFiniteOutputException"/>
+    /// stops every game and ends the run.
+    /// </summary>
     public async Task RunAsync(IReadOnlyList<ScheduledGame> games, Func<PlayedGame, CancellationToken, ValueTask> onFinished,
         CancellationToken cancellationToken)
     {
         int next = -1;
         using var gate = new SemaphoreSlim(1, 1);
-        async Task Worker(int slot)
+        using var broken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task Guarded(int slot)
+        {
+            try
+            {
+                await Worker(slot, broken.Token).ConfigureAwait(false);
+            }
+            catch (NonFiniteOutputException)
+            {
+                await broken.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        async Task Worker(int slot, CancellationToken cancellationToken)
         {
             while (!cancellationToken.IsCancellationRequested)
             {
@@ -103,7 +121,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
                 }
             }
         }
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Options.Concurrency, games.Count))).Select(slot => Task.Run(() => Worker(slot), CancellationToken.None));
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Options.Concurrency, games.Count))).Select(slot => Task.Run(() => Guarded(slot), CancellationToken.None));
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
@@ -169,7 +187,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
                         game.Forfeit(side, e.Reason);
                         break;
                     }
-                    catch (Exception e)
+                    catch (Exception e) when (e is not NonFiniteOutputException)
                     {
                         _logger.LogWarning(e, "Player for {Side} in game {Index} failed", side, scheduled.Index);
                         detail = $"{side} failed: {e.GetType().Name}: {e.Message}";

@@ -147,8 +147,8 @@ public sealed class NumericChecks : IDisposable
         model.zero_grad();
         var (logits, value) = model.forward(input);
         var logp = PolicyValueModel.MaskedLogSoftmax(logits, mask);
-        var entropy = -(logp.exp() * logp.masked_fill(mask.logical_not(), 0)).sum(-1).mean();
-        var loss = -logp.gather(1, actions.unsqueeze(1)).mean() + value.pow(2).mean() - 0.01 * entropy;
+        var entropy = -(logp.exp() * logp.masked_fill(mask.logical_not(), Scalars.Of(0.0))).sum(-1).mean();
+        var loss = -logp.gather(1, actions.unsqueeze(1)).mean() + value.square().mean() - entropy.mul(Scalars.Of(0.01));
         loss.backward();
         model.eval();
         var grads = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
@@ -217,7 +217,7 @@ public sealed class NumericChecks : IDisposable
     {
         var junk = new List<Tensor>();
         for (long size = 64; size <= 1 << 18; size = size * 3 / 2 + 16)
-            junk.Add(torch.full(size, (size & 1) == 0 ? float.NaN : float.NegativeInfinity));
+            junk.Add(torch.full(size, Scalars.Of((size & 1) == 0 ? float.NaN : float.NegativeInfinity)));
         foreach (var t in junk) t.Dispose();
     }
 

@@ -46,7 +46,7 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
 
     /// <summary>Log-probabilities with illegal actions (mask false) set to −∞ before the softmax.</summary>
     public static Tensor MaskedLogSoftmax(Tensor logits, Tensor legalMask) =>
-        logits.masked_fill(legalMask.logical_not(), float.NegativeInfinity).log_softmax(-1);
+        logits.masked_fill(legalMask.logical_not(), Scalars.Of(float.NegativeInfinity)).log_softmax(-1);
 }
 
 /// <summary>Squeeze-and-excitation: rescales channels by a gate computed from their global average.</summary>
