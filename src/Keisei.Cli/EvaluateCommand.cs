@@ -10,6 +10,7 @@ using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Inference;
+using Keisei.Neural.Models;
 using Keisei.Neural.Native;
 using Keisei.Shogi;
 using Keisei.Usi;
@@ -178,6 +179,12 @@ internal static class EvaluateCommand
             {
                 line.Finish();
                 throw new UserInputException(e.Message, e);
+            }
+            catch (NonFiniteOutputException e)
+            {
+                line.Finish();
+                stderr.WriteLine($"error: the evaluation stopped: {e.Message} Its finished games are stored; the evaluation is marked failed.");
+                return ExitCodes.Failure;
             }
             line.Finish();
 

@@ -173,6 +173,28 @@ public sealed class RobustnessTests : IDisposable
     }
 
     [Fact]
+    public void AnEvaluationOfANetworkThatAnswersNaNFailsInsteadOfScoringGarbage()
+    {
+        // Finite weights so large that the forward pass overflows: the checkpoint is intact, its answers are not.
+        string path = PathOf("overflowing.ckpt");
+        using (var model = PolicyValueModel.Create(new ModelConfig { Architecture = ModelConfig.Quick, Channels = 8, Layers = 0 }, 1))
+        {
+            using (TorchSharp.torch.no_grad())
+                foreach (var p in model.parameters()) p.fill_(Keisei.Neural.Scalars.Of(1e30));
+            CheckpointFile.Save(path, model, new CheckpointInfo { Model = model.Config });
+        }
+        string db = PathOf("nan.db");
+        var result = CliRunner.Run("evaluate", "--agent", path, "--opponent", "random", "--games", "4", "--db", db);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: the evaluation stopped: The network's", result.Stderr);
+        Assert.Contains("marked failed", result.Stderr);
+        using var store = ResultsStore.Open(db);
+        var evaluation = Assert.Single(store.Evaluations());
+        Assert.Equal("failed", evaluation.Status);
+        Assert.Empty(store.Games(evaluation.Id));
+    }
+
+    [Fact]
     public void ModelInfoCallsACheckpointWithNaNWeightsDamaged()
     {
         string path = PathOf("nan.ckpt");

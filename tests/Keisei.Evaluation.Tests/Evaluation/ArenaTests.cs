@@ -1,5 +1,6 @@
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
+using Keisei.Neural.Models;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -118,6 +119,36 @@ public class ArenaTests
         { "resign", TerminationReason.Resignation },
         { "bad-declaration", TerminationReason.IllegalDeclaration },
     };
+
+    private static Move FirstLegalMove(Position position)
+    {
+        var list = new MoveList();
+        position.GenerateLegalMoves(ref list);
+        return list[0];
+    }
+
+    /// <summary>A network that answers NaN is broken, not beaten: no game is scored, every game stops, the run fails.</summary>
+    [Fact]
+    public async Task ANetworkAnsweringNaNStopsEveryGameInsteadOfLosing()
+    {
+        var broken = new FaultyPlayerFactory("nan", (moves, game, _) => moves < 3
+            ? ValueTask.FromResult(PlayerAction.Play(FirstLegalMove(game.Position)))
+            : throw new NonFiniteOutputException($"The network's value is NaN for position {game.Position.ToSfen()}."));
+        var slow = new FaultyPlayerFactory("slow", async (_, game, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+            return PlayerAction.Play(FirstLegalMove(game.Position));
+        });
+        var games = Pairs(broken, new RandomPlayerFactory("random"), 1);
+        games.AddRange(Pairs(slow, new RandomPlayerFactory("other"), 20).Select(g => g with { Index = g.Index + 2, PairIndex = g.PairIndex + 1 }));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var played = new List<PlayedGame>();
+        var e = await Assert.ThrowsAsync<NonFiniteOutputException>(() => new MatchArena(new ArenaOptions { Concurrency = 4, Rules = new GameRules { MaxPlies = 300 } })
+            .RunAsync(games, (g, _) => { lock (played) played.Add(g); return ValueTask.CompletedTask; }, CancellationToken.None));
+        Assert.Contains("value is NaN", e.Message);
+        Assert.DoesNotContain(played, g => g.Scheduled.Black == broken || g.Scheduled.White == broken);
+        Assert.True(played.Count < games.Count - 2, $"{played.Count} games went on being played");
+    }
 
     [Theory]
     [MemberData(nameof(Faults))]
