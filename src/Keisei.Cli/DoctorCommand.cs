@@ -190,9 +190,10 @@ internal static class DoctorCommand
         }
     }
 
-    /// <summary>What guards the numbers on this host: the convolution channel padding and the non-finite checks.</summary>
+    /// <summary>What guards the numbers (README, "Numerical integrity"): kept scalars, padded convolutions, non-finite checks.</summary>
     private static Check NumericsCheck() => new("numerics", Status.Ok,
-        $"convolutions padded to multiples of {ChannelPaddedConv2d.ChannelMultiple} channels (oneDNN blocked-layout tails; README \"Numerical integrity\"); " +
+        "scalars kept alive through libtorch calls (Keisei's Adam/AdamW; TorchSharp's temporaries are refused at build time); " +
+        $"convolutions padded to multiples of {ChannelPaddedConv2d.ChannelMultiple} channels (oneDNN blocked-layout tails); " +
         "non-finite losses, gradients, weights and network outputs are refused");
 
     /// <summary>One round of the numeric checks' forward/backward against float64, on every model they cover.</summary>

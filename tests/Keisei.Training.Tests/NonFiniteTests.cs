@@ -15,19 +15,18 @@ public sealed class NonFiniteTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static TrainingOptions Tiny(long total, int maxNonFinite = 3) => new()
+    private static TrainingOptions Tiny(long total, int maxNonFinite = 3) => TrainerTests.Tiny(total) with { Seed = 5, MaxNonFiniteUpdates = maxNonFinite };
+
+    /// <summary>A tiny model, its learner, and one rollout of 64 positions with advantages computed.</summary>
+    private static (PolicyValueModel Model, Ppo Ppo, RolloutBuffer Buffer) Learner()
     {
-        TotalTimesteps = total,
-        StepsPerEpoch = 64,
-        NumEnvs = 4,
-        MaxMovesPerGame = 40,
-        CheckpointIntervalTimesteps = 64,
-        Seed = 5,
-        Threads = 1,
-        MaxNonFiniteUpdates = maxNonFinite,
-        Model = new ModelConfig { Architecture = ModelConfig.ResNet, TowerDepth = 1, TowerWidth = 8 },
-        Ppo = new PpoOptions { PpoEpochs = 2, MinibatchSize = 32, LearningRate = 1e-3, Schedule = new LrScheduleOptions { Type = "linear" } },
-    };
+        var model = PolicyValueModel.Create(Tiny(64).Model, 1);
+        var ppo = new Ppo(model, Tiny(64).Ppo, 100);
+        var buffer = new RolloutBuffer(64, model.Config.InputChannels * 81);
+        new SelfPlay(model, 4, 40, new Xoshiro(3)).Collect(buffer, 64, new SelfPlayStats());
+        buffer.ComputeAdvantages(0.99, 0.95);
+        return (model, ppo, buffer);
+    }
 
     private static float[] Weights(PolicyValueModel model) =>
         model.state_dict().Values.SelectMany(p => p.detach().cpu().to(torch.ScalarType.Float32).data<float>().ToArray()).ToArray();
@@ -48,12 +47,8 @@ public sealed class NonFiniteTests : IDisposable
     [Fact]
     public void ABadUpdateLeavesWeightsOptimizerAndScheduleAsTheyWere()
     {
-        using var model = PolicyValueModel.Create(Tiny(64).Model, 1);
-        var ppo = new Ppo(model, Tiny(64).Ppo, 100);
-        var selfPlay = new SelfPlay(model, 4, 40, new Xoshiro(3));
-        var buffer = new RolloutBuffer(64, model.Config.InputChannels * 81);
-        selfPlay.Collect(buffer, 64, new SelfPlayStats());
-        buffer.ComputeAdvantages(0.99, 0.95);
+        var (model, ppo, buffer) = Learner();
+        using var owned = model;
         var first = ppo.Update(buffer, new Xoshiro(1)); // gives the optimizer a state worth restoring
         Assert.Null(first.NonFinite);
 
@@ -90,12 +85,8 @@ public sealed class NonFiniteTests : IDisposable
     [Fact]
     public void WeightsThatTurnNonFiniteAfterTheUpdateAreRolledBack()
     {
-        using var model = PolicyValueModel.Create(Tiny(64).Model, 1);
-        var ppo = new Ppo(model, Tiny(64).Ppo, 100);
-        var selfPlay = new SelfPlay(model, 4, 40, new Xoshiro(3));
-        var buffer = new RolloutBuffer(64, model.Config.InputChannels * 81);
-        selfPlay.Collect(buffer, 64, new SelfPlayStats());
-        buffer.ComputeAdvantages(0.99, 0.95);
+        var (model, ppo, buffer) = Learner();
+        using var owned = model;
         var weights = Weights(model);
         int backwards = 0;
         // The last backward pass poisons a BatchNorm statistic, which no gradient check sees.

@@ -15,7 +15,7 @@ public sealed class TrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static TrainingOptions Tiny(long total) => new()
+    internal static TrainingOptions Tiny(long total) => new()
     {
         TotalTimesteps = total,
         StepsPerEpoch = 64,
