@@ -209,7 +209,7 @@ public sealed class Trainer : IDisposable
             }
             catch (NonFiniteOutputException e)
             {
-                throw Stop($"self-play at update {_updates + 1}: {e.Message}", e);
+                throw Stop($"self-play at update {_updates + 1}: {e.Message}", e, weightsRestored: false);
             }
             var collectTime = iteration.Elapsed;
             _buffer.ComputeAdvantages(_options.Ppo.Gamma, _options.Ppo.LambdaGae);
@@ -241,7 +241,7 @@ public sealed class Trainer : IDisposable
             if (_nonFiniteInARow >= _options.MaxNonFiniteUpdates)
             {
                 progress?.Report(status with { LastCheckpoint = _lastCheckpoint });
-                throw Stop($"{_nonFiniteInARow} updates in a row had non-finite numbers (the last, update {_updates}: {ppo.NonFinite})", null);
+                throw Stop($"{_nonFiniteInARow} updates in a row had non-finite numbers (the last, update {_updates}: {ppo.NonFinite})", null, weightsRestored: true);
             }
 
             long interval = _options.CheckpointIntervalTimesteps;
@@ -251,19 +251,21 @@ public sealed class Trainer : IDisposable
             foreach (var callback in _callbacks) await callback.OnUpdateAsync(this, status, cancellationToken).ConfigureAwait(false);
         }
         await SaveCheckpointAsync(_run.FinalCheckpointPath, CancellationToken.None).ConfigureAwait(false);
-        var final = Status(stats, null, 0, 0, clock.Elapsed, null) with { LastCheckpoint = _lastCheckpoint };
+        var final = Status(stats, null, 0, 0, clock.Elapsed, null) with { LastCheckpoint = _lastCheckpoint, NonFiniteUpdates = _nonFiniteUpdates };
         progress?.Report(final);
         return new TrainingResult(_timesteps, _updates, _episodes, _lastCheckpoint!, interrupted, clock.Elapsed);
     }
 
     /// <summary>The exception that ends a run whose numbers went non-finite (not logged here: whoever catches it reports it).</summary>
-    private NonFiniteTrainingException Stop(string what, Exception? inner)
+    private NonFiniteTrainingException Stop(string what, Exception? inner, bool weightsRestored)
     {
         string where = _lastCheckpoint is null
             ? "no checkpoint was written yet"
             : $"the last good checkpoint is {_lastCheckpoint} (continue with keisei train --resume {_run.Name})";
-        return new NonFiniteTrainingException($"Training stopped: {what}. The weights and optimizer state in memory are the last good ones; {where}.",
-            _lastCheckpoint, inner);
+        string state = weightsRestored
+            ? "The weights and optimizer state in memory are the last good ones"
+            : "The weights are finite but the network's output was not (README, \"Numerical integrity\")";
+        return new NonFiniteTrainingException($"Training stopped: {what}. {state}; {where}.", _lastCheckpoint, inner);
     }
 
     private TrainingStatus Status(SelfPlayStats stats, PpoStats? ppo, double pliesPerSecond, double samplesPerSecond, TimeSpan elapsed, IterationTiming? timing)
