@@ -236,14 +236,26 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
         PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed - held, detail);
     }
 
-    /// <summary>Creates and starts one side's player; a failure to start is that side's loss.</summary>
+    /// <summary>
+    /// Creates and starts one side's player; a failure to start is that side's loss. A player that was created but failed
+    /// to start (or was cancelled while starting) is disposed here, since nobody else holds it: an engine whose handshake
+    /// succeeded and whose <c>readyok</c> never came would otherwise run on unreaped.
+    /// </summary>
     private async Task<IPlayer?> CreatePlayerAsync(Game game, Color color, IPlayerFactory factory, int seed, CancellationToken cancellationToken)
     {
         if (game.IsOver) return null;
         try
         {
             var player = await factory.CreateAsync(seed, cancellationToken).ConfigureAwait(false);
-            await player.StartGameAsync(game, color, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await player.StartGameAsync(game, color, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await DisposeQuietlyAsync(player, color).ConfigureAwait(false);
+                throw;
+            }
             return player;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -260,6 +272,18 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
             _logger.LogWarning(e, "Could not start {Player} as {Color}", factory.Descriptor.Name, color);
             game.Forfeit(color, TerminationReason.Disconnect);
             return null;
+        }
+    }
+
+    private async Task DisposeQuietlyAsync(IPlayer player, Color color)
+    {
+        try
+        {
+            await player.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug(e, "Disposing the player for {Color} that did not start failed", color);
         }
     }
 

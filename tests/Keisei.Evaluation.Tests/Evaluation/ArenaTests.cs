@@ -127,6 +127,55 @@ public class ArenaTests
         return list[0];
     }
 
+    /// <summary>A player whose start fails or is cancelled; counts its disposals (as an engine's would kill its process).</summary>
+    private sealed class FailingStartFactory(bool cancel) : IPlayerFactory
+    {
+        public int Created, Disposed;
+
+        public PlayerDescriptor Descriptor { get; } = new("failing-start", "test");
+
+        public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Created);
+            return ValueTask.FromResult<IPlayer>(new Player(this, cancel));
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private sealed class Player(FailingStartFactory owner, bool cancel) : IPlayer
+        {
+            public async ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken)
+            {
+                if (!cancel) throw new PlayerFaultException(TerminationReason.Stall, "no readyok");
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            public ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken) => throw new InvalidOperationException();
+
+            public ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+            public ValueTask DisposeAsync()
+            {
+                Interlocked.Increment(ref owner.Disposed);
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APlayerThatFailsOrIsCancelledWhileStartingIsDisposed(bool cancel)
+    {
+        var failing = new FailingStartFactory(cancel);
+        using var cts = new CancellationTokenSource();
+        if (cancel) cts.CancelAfter(TimeSpan.FromMilliseconds(200));
+        var played = await Play(Pairs(failing, new RandomPlayerFactory("r"), 2), ct: cts.Token);
+        Assert.True(failing.Created > 0);
+        Assert.Equal(failing.Created, failing.Disposed);
+        if (!cancel) Assert.All(played, g => Assert.Equal(TerminationReason.Stall, g.Termination));
+    }
+
     /// <summary>A network that answers NaN is broken, not beaten: no game is scored, every game stops, the run fails.</summary>
     [Fact]
     public async Task ANetworkAnsweringNaNStopsEveryGameInsteadOfLosing()
