@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using Keisei.Neural;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Inference;
 using Keisei.Neural.Models;
@@ -108,7 +109,7 @@ public class BatcherBenchmarks
         _batcher = new InferenceBatcher(_model, new InferenceBatcherOptions { MaxBatch = Callers });
         _positions = BenchPositions.Make(Callers);
         _input = new float[Callers * Core46Encoder.Instance.Size];
-        _logits = new float[Callers * ActionSpace.Size];
+        _logits = new float[Callers * _model.HeadPolicySize];
     }
 
     [Benchmark(Baseline = true)]
@@ -122,17 +123,18 @@ public class BatcherBenchmarks
         using (torch.NewDisposeScope())
         using (torch.inference_mode())
         {
-            var input = torch.empty([Callers, encoder.Channels, 9, 9]);
-            input.data<float>().CopyFrom(_input, 0, 0);
-            var (logits, value) = _model.forward(input);
-            logits.data<float>().CopyTo(_logits, 0, 0);
+            var input = TensorData.FromFloats(_input, Callers, encoder.Channels, 9, 9);
+            var (policy, value) = _model.ForwardHeads(input);
+            TensorData.CopyTo(policy, _logits);
             sum += value.sum().item<float>();
         }
         for (int i = 0; i < Callers; i++)
         {
             counts[i] = ActionSpace.LegalActions(_positions[i], _indices, _moves);
             var probabilities = new float[counts[i]];
-            PolicyMath.MaskedSoftmax(_logits.AsSpan(i * ActionSpace.Size, ActionSpace.Size), _indices.AsSpan(0, counts[i]), probabilities);
+            int size = _model.HeadPolicySize;
+            _model.LegalLogits(_logits.AsSpan(i * size, size), _indices.AsSpan(0, counts[i]), _positions[i].SideToMove, probabilities);
+            PolicyMath.Softmax(probabilities, probabilities);
             sum += probabilities[0];
         }
         return sum;

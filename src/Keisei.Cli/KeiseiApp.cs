@@ -23,6 +23,7 @@ public static class KeiseiApp
         root.Subcommands.Add(ConfigCommand.Create(stdout));
         root.Subcommands.Add(ChampionCommand.CreateChampion(stdout));
         root.Subcommands.Add(ChampionCommand.CreateRollback(stdout));
+        root.Subcommands.Add(BenchCommand.Create(stdout, stderr, logging));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

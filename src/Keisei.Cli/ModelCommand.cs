@@ -124,7 +124,7 @@ internal static class ModelCommand
 /// <summary>The <c>model.*</c> settings a user can override, by their config-file names.</summary>
 internal static class ModelSettings
 {
-    public static readonly string[] Keys = ["tower_depth", "tower_width", "se_ratio", "channels", "layers", "observation"];
+    public static readonly string[] Keys = ["tower_depth", "tower_width", "se_ratio", "channels", "layers", "policy_head", "observation"];
 
     /// <summary>Applies <c>model.key=value</c> overrides and validates the result; errors name the key.</summary>
     public static ModelConfig Apply(ModelConfig config, IEnumerable<string> assignments)
@@ -144,6 +144,7 @@ internal static class ModelSettings
                 "se_ratio" => config with { SeRatio = Double(key, value) },
                 "channels" => config with { Channels = Int(key, value) },
                 "layers" => config with { Layers = Int(key, value) },
+                "policy_head" => config with { PolicyHead = value },
                 "observation" => config with { Observation = value },
                 _ => throw new UserInputException($"--set: unknown key '{key}' (keys: {string.Join(", ", Keys.Select(k => "model." + k))})"),
             };
@@ -156,8 +157,9 @@ internal static class ModelSettings
     /// <summary>The hyper-parameters that matter for the configuration's architecture.</summary>
     public static IEnumerable<(string Key, string Value)> Describe(ModelConfig c) => c.Architecture == ModelConfig.ResNet
         ? [("tower_depth", c.TowerDepth.ToString(CultureInfo.InvariantCulture)), ("tower_width", c.TowerWidth.ToString(CultureInfo.InvariantCulture)),
-            ("se_ratio", c.SeRatio.ToString(CultureInfo.InvariantCulture))]
-        : [("channels", c.Channels.ToString(CultureInfo.InvariantCulture)), ("layers", c.Layers.ToString(CultureInfo.InvariantCulture))];
+            ("se_ratio", c.SeRatio.ToString(CultureInfo.InvariantCulture)), ("policy_head", c.PolicyHead)]
+        : [("channels", c.Channels.ToString(CultureInfo.InvariantCulture)), ("layers", c.Layers.ToString(CultureInfo.InvariantCulture)),
+            ("policy_head", c.PolicyHead)];
 
     private static int Int(string key, string value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
         ? n

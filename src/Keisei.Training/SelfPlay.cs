@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Keisei.Neural;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Inference;
 using Keisei.Neural.Models;
@@ -118,7 +119,8 @@ public sealed class SelfPlay
     private readonly Xoshiro _rng;
     private readonly Game[] _games;
     private readonly int[] _lastStep;
-    private readonly float[] _logits;
+    private readonly float[] _headPolicy;
+    private readonly float[] _legalLogits = new float[MoveList.Capacity];
     private readonly float[] _batchValues;
     private readonly float[] _bootstrapObservations;
     private readonly float[] _probabilities = new float[MoveList.Capacity];
@@ -143,7 +145,7 @@ public sealed class SelfPlay
         for (int e = 0; e < numEnvs; e++) _games[e] = NewGame();
         _lastStep = new int[numEnvs * 2];
         Array.Fill(_lastStep, -1);
-        _logits = new float[numEnvs * ActionSpace.Size];
+        _headPolicy = new float[numEnvs * model.HeadPolicySize];
         _batchValues = new float[numEnvs];
         _bootstrapObservations = new float[numEnvs * _encoder.Size];
         _legalMoves = new Move[numEnvs][];
@@ -186,9 +188,11 @@ public sealed class SelfPlay
             {
                 int i = first + e;
                 var legal = buffer.Legal(i);
-                var logits = _logits.AsSpan(e * ActionSpace.Size, ActionSpace.Size);
+                var logits = _legalLogits.AsSpan(0, legal.Length);
+                int headSize = _model.HeadPolicySize;
+                _model.LegalLogits(_headPolicy.AsSpan(e * headSize, headSize), legal, _games[e].SideToMove, logits);
                 FiniteChecks.EnsureFiniteOutput(logits, legal, _batchValues[e], () => $"self-play game {e} at {_games[e].Position.ToSfen()}");
-                PolicyMath.MaskedSoftmax(logits, legal, _probabilities);
+                PolicyMath.Softmax(logits, _probabilities);
                 int choice = Sample(_probabilities.AsSpan(0, legal.Length));
                 buffer.Actions[i] = legal[choice];
                 buffer.LogProbs[i] = MathF.Log(Math.Max(_probabilities[choice], 1e-30f));
@@ -267,11 +271,10 @@ public sealed class SelfPlay
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var input = torch.empty([n, _encoder.Channels, 9, 9], ScalarType.Float32);
-        input.data<float>().CopyFrom(observations, 0, 0);
-        var (logits, value) = _model.forward(input.to(_device));
-        logits.cpu().contiguous().data<float>().CopyTo(_logits.AsSpan(0, n * ActionSpace.Size), 0, 0);
-        value.cpu().contiguous().data<float>().CopyTo(_batchValues.AsSpan(0, n), 0, 0);
+        var input = TensorData.FromFloats(observations[..(n * _encoder.Size)], n, _encoder.Channels, 9, 9);
+        var (policy, value) = _model.ForwardHeads(input.to(_device));
+        TensorData.CopyTo(policy, _headPolicy.AsSpan(0, n * _model.HeadPolicySize));
+        TensorData.CopyTo(value, _batchValues.AsSpan(0, n));
     }
 
     private int Sample(ReadOnlySpan<float> probabilities)

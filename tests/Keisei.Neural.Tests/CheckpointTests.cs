@@ -5,6 +5,7 @@ using Keisei.Neural;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Models;
+using Keisei.Shogi;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -69,10 +70,10 @@ public sealed class CheckpointTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Architectures), MemberType = typeof(ModelTests))]
-    public void SaveAndLoadGiveIdenticalOutputsAndInfo(string architecture, string observation)
+    public void SaveAndLoadGiveIdenticalOutputsAndInfo(string architecture, string observation, string head)
     {
         using var scope = torch.NewDisposeScope();
-        var config = Tiny(architecture, observation);
+        var config = Tiny(architecture, observation, head);
         using var model = TrainedModel(config, seed: 7);
         var info = SampleInfo(config);
         string path = _dir.File("model.ckpt");
@@ -121,7 +122,7 @@ public sealed class CheckpointTests : IDisposable
 
         var loaded = CheckpointFile.Load(path);
         using var loadedModel = loaded.Model;
-        Assert.Equal(13_257_260L, loaded.Info.ParameterCount);
+        Assert.Equal(11_689_022L, loaded.Info.ParameterCount);
         AssertSameState(Snapshot(model), Snapshot(loadedModel));
         using (torch.no_grad())
         {
@@ -360,6 +361,7 @@ public sealed class CheckpointTests : IDisposable
     [InlineData("se_ratio", "0.5")]
     [InlineData("observation", "\"core46+\"")]
     [InlineData("architecture", "\"quick\"")]
+    [InlineData("policy_head", "\"linear\"")]
     public void MetadataClaimingAnotherArchitectureThanTheWeightsIsRejected(string key, string json)
     {
         // The weights are those of a resnet 1×8 se0.25 core46; the metadata is changed to describe another model.
@@ -370,6 +372,24 @@ public sealed class CheckpointTests : IDisposable
         WriteHandMade(path, metadata, rest);
         Assert.NotEqual(ModelTests.TinyResNet, CheckpointFile.ReadInfo(path).Info.Model); // the hash is valid, the metadata reads
         AssertRejected(path, "do not fit");
+    }
+
+    [Fact]
+    public void ACheckpointFromBeforeThePolicyHeadChoiceLoadsWithTheLinearHead()
+    {
+        // Checkpoints written before model.policy_head existed have no such entry and hold Keisei's original linear head.
+        using var linear = PolicyValueModel.Create(ModelTests.TinyQuick with { PolicyHead = ModelConfig.LinearHead }, seed: 4);
+        string saved = _dir.File("linear.ckpt");
+        CheckpointFile.Save(saved, linear, SampleInfo(linear.Config));
+        var (metadata, rest) = SplitPayload(saved);
+        Assert.True(metadata["model"]!.AsObject().Remove("policy_head"));
+        string path = _dir.File("before-policy-head.ckpt");
+        WriteHandMade(path, metadata, rest);
+        using var loaded = CheckpointFile.Load(path).Model;
+        Assert.Equal(ModelConfig.LinearHead, loaded.Config.PolicyHead);
+        using var scope = torch.NewDisposeScope();
+        var input = ModelTests.Observations(Core46Encoder.Instance, [Position.StartPosition()]);
+        Assert.Equal(0f, ModelTests.MaxDifference(linear.forward(input).Logits, loaded.forward(input).Logits));
     }
 
     [Theory]

@@ -61,9 +61,9 @@ public class InferenceBatcherTests
 
     [Theory]
     [MemberData(nameof(Architectures), MemberType = typeof(ModelTests))]
-    public async Task ResultsEqualADirectForwardPass(string architecture, string observation)
+    public async Task ResultsEqualADirectForwardPass(string architecture, string observation, string head)
     {
-        using var model = PolicyValueModel.Create(Tiny(architecture, observation), seed: 17);
+        using var model = PolicyValueModel.Create(Tiny(architecture, observation, head), seed: 17);
         var positions = Positions(24, seed: 40);
         positions.Add(Position.StartPosition());
         var context = new EncodingContext(MaxMovesPerGame: 300, RepetitionCount: 2);
@@ -186,15 +186,36 @@ public class InferenceBatcherTests
     }
 
     [Fact]
-    public void MaskedSoftmaxOverLegalIndices()
+    public void SoftmaxOverTheLegalMovesLogits()
     {
-        var logits = new float[10];
-        logits[2] = MathF.Log(1);
-        logits[5] = MathF.Log(3);
-        logits[7] = 1000f; // illegal: must not count
-        var p = new float[2];
-        PolicyMath.MaskedSoftmax(logits, [5, 2], p);
-        Assert.Equal(0.75f, p[0], 1e-6f);
-        Assert.Equal(0.25f, p[1], 1e-6f);
+        var p = new float[3];
+        PolicyMath.Softmax([MathF.Log(3), MathF.Log(1), 1000f], p);
+        Assert.Equal(0f, p[0], 1e-6f);
+        Assert.Equal(1f, p[2], 1e-6f);
+        PolicyMath.Softmax([MathF.Log(3) + 500f, MathF.Log(1) + 500f], p); // large logits do not overflow
+        Assert.Equal(0.75f, p[0], 1e-4f);
+        Assert.Equal(0.25f, p[1], 1e-4f);
+    }
+
+    [Theory]
+    [InlineData(ModelConfig.ConvHead)]
+    [InlineData(ModelConfig.LinearHead)]
+    public void LegalLogitsAreTheFullLogitsAtTheLegalActions(string head)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = PolicyValueModel.Create(TinyQuick with { PolicyHead = head }, seed: 8);
+        var positions = Positions(12, seed: 41);
+        var input = Observations(Core46Encoder.Instance, positions);
+        using var noGrad = torch.no_grad();
+        var full = model.forward(input).Logits.data<float>().ToArray();
+        var heads = model.ForwardHeads(input).Policy.data<float>().ToArray();
+        int size = model.HeadPolicySize;
+        foreach (var (position, p) in positions.Select((x, i) => (x, i)))
+        {
+            var legal = LegalMoves(position).Select(ActionSpace.IndexOf).ToArray();
+            var logits = new float[legal.Length];
+            model.LegalLogits(heads.AsSpan(p * size, size), legal, position.SideToMove, logits);
+            for (int k = 0; k < legal.Length; k++) Assert.Equal(full[p * ActionSpace.Size + legal[k]], logits[k]);
+        }
     }
 }

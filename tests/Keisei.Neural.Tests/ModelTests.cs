@@ -14,15 +14,16 @@ public class ModelTests
     public static readonly ModelConfig TinyResNet = new() { TowerDepth = 1, TowerWidth = 8 };
     public static readonly ModelConfig TinyQuick = new() { Architecture = ModelConfig.Quick, Channels = 8, Layers = 1 };
 
-    public static ModelConfig Tiny(string architecture, string observation) =>
-        (architecture == ModelConfig.ResNet ? TinyResNet : TinyQuick) with { Observation = observation };
+    public static ModelConfig Tiny(string architecture, string observation, string head = ModelConfig.ConvHead) =>
+        (architecture == ModelConfig.ResNet ? TinyResNet : TinyQuick) with { Observation = observation, PolicyHead = head };
 
-    public static TheoryData<string, string> Architectures => new()
+    public static TheoryData<string, string, string> Architectures => new()
     {
-        { ModelConfig.ResNet, "core46" },
-        { ModelConfig.ResNet, "core46+" },
-        { ModelConfig.Quick, "core46" },
-        { ModelConfig.Quick, "core46+" },
+        { ModelConfig.ResNet, "core46", ModelConfig.ConvHead },
+        { ModelConfig.ResNet, "core46+", ModelConfig.LinearHead },
+        { ModelConfig.Quick, "core46", ModelConfig.ConvHead },
+        { ModelConfig.Quick, "core46+", ModelConfig.ConvHead },
+        { ModelConfig.Quick, "core46", ModelConfig.LinearHead },
     };
 
     /// <summary>The observations of some positions as one N × C × 9 × 9 batch.</summary>
@@ -75,7 +76,7 @@ public class ModelTests
         {
             long ch = c.Channels;
             long body = input * ch * 9 + ch + c.Layers * (ch * ch * 9 + ch);
-            long policy = ch * 2 + 2 + 162 * a + a;
+            long policy = c.PolicyHead == ModelConfig.ConvHead ? ConvHead(ch, batchNorm: false) : ch * 2 + 2 + 162 * a + a;
             long value = ch * 2 + 2 + 162 * 64 + 64 + 64 + 1;
             return body + policy + value;
         }
@@ -83,17 +84,20 @@ public class ModelTests
         long se = c.SeRatio > 0 && hidden > 0 ? w * hidden + hidden + hidden * w + w : 0;
         long stem = input * w * 9 + 2 * w;
         long block = 2 * (w * w * 9) + 2 * (2 * w) + se;
-        long policyHead = w * 2 + 2 * 2 + 162 * a + a;
+        long policyHead = c.PolicyHead == ModelConfig.ConvHead ? ConvHead(w, batchNorm: true) : w * 2 + 2 * 2 + 162 * a + a;
         long valueHead = w + 2 + 81 * 256 + 256 + 256 + 1;
         return stem + c.TowerDepth * block + policyHead + valueHead;
     }
 
+    /// <summary>3×3 convolution (bias, or BatchNorm's two vectors), 1×1 convolution to the move planes, a bias per cell.</summary>
+    private static long ConvHead(long ch, bool batchNorm) => ch * ch * 9 + (batchNorm ? 2 * ch : ch) + ch * MovePlanes.Planes + MovePlanes.Cells;
+
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void OutputShapesAndValueRange(string architecture, string observation)
+    public void OutputShapesAndValueRange(string architecture, string observation, string head)
     {
         using var scope = torch.NewDisposeScope();
-        var config = Tiny(architecture, observation);
+        var config = Tiny(architecture, observation, head);
         using var model = PolicyValueModel.Create(config, seed: 1);
         var positions = SomePositions(5);
         var input = Observations(ObservationEncoder.ByName(observation), positions);
@@ -113,9 +117,9 @@ public class ModelTests
 
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void SameSeedGivesIdenticalWeightsAndAnotherSeedDifferentOnes(string architecture, string observation)
+    public void SameSeedGivesIdenticalWeightsAndAnotherSeedDifferentOnes(string architecture, string observation, string head)
     {
-        var config = Tiny(architecture, observation);
+        var config = Tiny(architecture, observation, head);
         using var a = PolicyValueModel.Create(config, seed: 42);
         torch.rand(100); // the global generator's earlier use must not matter
         using var b = PolicyValueModel.Create(config, seed: 42);
@@ -127,6 +131,35 @@ public class ModelTests
         // Every randomly initialised weight differs; BatchNorm's constant initialisation does not.
         Assert.Contains(differing, k => k.Contains("conv", StringComparison.OrdinalIgnoreCase) || k.StartsWith("_body", StringComparison.Ordinal) || k.StartsWith("_stem", StringComparison.Ordinal));
         Assert.True(differing.Count >= 4, $"only {differing.Count} tensors differ: {string.Join(", ", differing)}");
+    }
+
+    [Theory]
+    [InlineData(ModelConfig.ConvHead)]
+    [InlineData(ModelConfig.LinearHead)]
+    public void LegalLogSoftmaxEqualsTheMaskedLogSoftmaxAtTheLegalMoves(string head)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = PolicyValueModel.Create(TinyQuick with { PolicyHead = head }, seed: 6);
+        var positions = SomePositions(9, seed: 5);
+        var input = Observations(Core46Encoder.Instance, positions);
+        var legal = positions.Select(p => TestSupport.LegalMoves(p).Select(ActionSpace.IndexOf).ToArray()).ToList();
+        int width = legal.Max(l => l.Length) + 3; // padding beyond the widest, too
+        var index = new long[positions.Count * width];
+        var valid = new bool[positions.Count * width];
+        for (int p = 0; p < positions.Count; p++)
+            for (int k = 0; k < legal[p].Length; k++)
+            {
+                index[p * width + k] = model.HeadPolicyIndex(legal[p][k], positions[p].SideToMove);
+                valid[p * width + k] = true;
+            }
+        var full = PolicyValueModel.MaskedLogSoftmax(model.forward(input).Logits, Masks(positions)).data<float>().ToArray();
+        var sparse = PolicyValueModel.LegalLogSoftmax(model.ForwardHeads(input).Policy, torch.tensor(index, [positions.Count, width]),
+            torch.tensor(valid, [positions.Count, width])).data<float>().ToArray();
+        for (int p = 0; p < positions.Count; p++)
+        {
+            for (int k = 0; k < legal[p].Length; k++) Assert.Equal(full[p * ActionSpace.Size + legal[p][k]], sparse[p * width + k], 1e-5f);
+            for (int k = legal[p].Length; k < width; k++) Assert.Equal(float.NegativeInfinity, sparse[p * width + k]);
+        }
     }
 
     [Fact]
@@ -206,13 +239,18 @@ public class ModelTests
         using (var b = PolicyValueModel.Create(ModelConfig.KeiseiDefault, seed: 2)) second = b.ParameterCount;
         Assert.Equal(first, second);
         Assert.Equal(ExpectedParameters(ModelConfig.KeiseiDefault), first);
-        Assert.Equal(13_257_260L, first);
+        Assert.Equal(11_689_022L, first);
         Assert.Equal("resnet 9x256 se0.25 core46", ModelConfig.KeiseiDefault.Describe());
+        var linear = ModelConfig.KeiseiDefault with { PolicyHead = ModelConfig.LinearHead };
+        using (var c = PolicyValueModel.Create(linear, seed: 1)) Assert.Equal(13_257_260L, c.ParameterCount); // Keisei's original network
+        Assert.Equal("resnet 9x256 se0.25 core46 linear-head", linear.Describe());
     }
 
     [Fact]
     public void InvalidConfigurationsAreRejected()
     {
+        var head = Assert.Throws<ArgumentException>(() => PolicyValueModel.Create(TinyQuick with { PolicyHead = "dense" }, seed: 1));
+        Assert.Contains("policy_head: expected 'conv' or 'linear', found 'dense'", head.Message);
         var e = Assert.Throws<ArgumentException>(() => PolicyValueModel.Create(TinyResNet with { TowerDepth = 0 }, seed: 1));
         Assert.Contains("tower_depth", e.Message);
         e = Assert.Throws<ArgumentException>(() => PolicyValueModel.Create(TinyResNet with { Observation = "core47" }, seed: 1));

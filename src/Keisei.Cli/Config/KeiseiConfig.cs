@@ -144,6 +144,7 @@ public sealed class KeiseiConfig
         SeRatio = (double)v["model.se_ratio"]!,
         Channels = (int)(long)v["model.channels"]!,
         Layers = (int)(long)v["model.layers"]!,
+        PolicyHead = (string)v["model.policy_head"]!,
         Observation = (string)v["env.observation"]!,
     };
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Models;
@@ -249,7 +250,10 @@ public static class CheckpointFile
         CheckpointInfo? info;
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(payload.AsSpan(4, length), Json);
+            var metadata = JsonNode.Parse(payload.AsSpan(4, length));
+            // Checkpoints written before the policy head could be chosen hold Keisei's original linear head and say nothing of it.
+            if (metadata?["model"] is JsonObject model && !model.ContainsKey("policy_head")) model["policy_head"] = ModelConfig.LinearHead;
+            info = metadata.Deserialize<CheckpointInfo>(Json);
         }
         catch (JsonException e)
         {

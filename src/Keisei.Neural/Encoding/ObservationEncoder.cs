@@ -15,6 +15,9 @@ public abstract class ObservationEncoder
 
     public abstract int Channels { get; }
 
+    /// <summary>The plane that is all ones when Black is to move and all zeros when White is (the same in every encoding).</summary>
+    public const int SideToMovePlane = 42;
+
     /// <summary>Floats per position: Channels · 81.</summary>
     public int Size => Channels * 81;
 
@@ -88,7 +91,7 @@ public sealed class Core46Encoder : ObservationEncoder
             if (theirs > 0) planes.Slice((35 + (int)kind - 1) * 81, 81).Fill(theirs / 18f);
         }
 
-        if (us == Color.Black) planes.Slice(42 * 81, 81).Fill(1f);
+        if (us == Color.Black) planes.Slice(SideToMovePlane * 81, 81).Fill(1f);
         float progress = context.MaxMovesPerGame > 0 ? (position.MoveNumber - 1) / (float)context.MaxMovesPerGame : 0f;
         planes.Slice(43 * 81, 81).Fill(progress);
     }

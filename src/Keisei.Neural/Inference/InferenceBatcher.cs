@@ -46,7 +46,8 @@ public sealed class InferenceBatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
     private readonly float[] _input;
-    private readonly float[] _logits;
+    private readonly float[] _headPolicy;
+    private readonly float[] _legalLogits = new float[MoveList.Capacity];
     private readonly float[] _values;
     private long _batches, _positions;
     private int _disposed;
@@ -70,7 +71,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
         _encoder = ObservationEncoder.ByName(model.Config.Observation);
         _logger = logger ?? NullLogger.Instance;
         _input = new float[_options.MaxBatch * _encoder.Size];
-        _logits = new float[_options.MaxBatch * ActionSpace.Size];
+        _headPolicy = new float[_options.MaxBatch * model.HeadPolicySize];
         _values = new float[_options.MaxBatch];
         _model.eval();
         _worker = Task.Run(RunAsync);
@@ -165,11 +166,10 @@ public sealed class InferenceBatcher : IAsyncDisposable
             using (torch.NewDisposeScope())
             using (torch.inference_mode())
             {
-                var input = torch.empty([n, _encoder.Channels, 9, 9], ScalarType.Float32);
-                input.data<float>().CopyFrom(_input.AsSpan(0, n * size), 0, 0);
-                var (logits, value) = _model.forward(input.to(_options.Device));
-                logits.cpu().contiguous().data<float>().CopyTo(_logits.AsSpan(0, n * ActionSpace.Size), 0, 0);
-                value.cpu().contiguous().data<float>().CopyTo(_values.AsSpan(0, n), 0, 0);
+                var input = TensorData.FromFloats(_input.AsSpan(0, n * size), n, _encoder.Channels, 9, 9);
+                var (policy, value) = _model.ForwardHeads(input.to(_options.Device));
+                TensorData.CopyTo(policy, _headPolicy.AsSpan(0, n * _model.HeadPolicySize));
+                TensorData.CopyTo(value, _values.AsSpan(0, n));
             }
         }
         catch (Exception e)
@@ -184,12 +184,13 @@ public sealed class InferenceBatcher : IAsyncDisposable
         for (int i = 0; i < n; i++)
         {
             var r = batch[i];
-            var logits = _logits.AsSpan(i * ActionSpace.Size, ActionSpace.Size);
             var legal = r.Indices.AsSpan(0, r.Count);
+            var position = r.Position!;
+            var logits = _legalLogits.AsSpan(0, r.Count);
+            _model.LegalLogits(_headPolicy.AsSpan(i * _model.HeadPolicySize, _model.HeadPolicySize), legal, position.SideToMove, logits);
             var completion = r.Completion;
             try
             {
-                var position = r.Position!;
                 FiniteChecks.EnsureFiniteOutput(logits, legal, _values[i], () => $"position {position.ToSfen()}");
             }
             catch (NonFiniteOutputException e)
@@ -200,7 +201,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
                 continue;
             }
             var probabilities = new float[r.Count];
-            PolicyMath.MaskedSoftmax(logits, legal, probabilities);
+            PolicyMath.Softmax(logits, probabilities);
             var result = new PolicyValue(r.Moves.AsSpan(0, r.Count).ToArray(), probabilities, _values[i]);
             Recycle(r);
             completion.TrySetResult(result);
@@ -237,19 +238,19 @@ public sealed class InferenceBatcher : IAsyncDisposable
 /// <summary>Small numeric helpers over policy logits.</summary>
 public static class PolicyMath
 {
-    /// <summary>Softmax of <paramref name="logits"/> restricted to <paramref name="legal"/> indices, written in that order.</summary>
-    public static void MaskedSoftmax(ReadOnlySpan<float> logits, ReadOnlySpan<int> legal, Span<float> destination)
+    /// <summary>Softmax of <paramref name="logits"/> (the legal moves' logits) into <paramref name="destination"/>.</summary>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> destination)
     {
         float max = float.NegativeInfinity;
-        foreach (int index in legal) max = Math.Max(max, logits[index]);
+        foreach (float logit in logits) max = Math.Max(max, logit);
         double sum = 0;
-        for (int i = 0; i < legal.Length; i++)
+        for (int i = 0; i < logits.Length; i++)
         {
-            float e = MathF.Exp(logits[legal[i]] - max);
+            float e = MathF.Exp(logits[i] - max);
             destination[i] = e;
             sum += e;
         }
         float scale = (float)(1.0 / sum);
-        for (int i = 0; i < legal.Length; i++) destination[i] *= scale;
+        for (int i = 0; i < logits.Length; i++) destination[i] *= scale;
     }
 }

@@ -37,17 +37,17 @@ public static class FiniteChecks
     /// <summary>
     /// Throws <see cref="NonFiniteOutputException"/> unless the value and every legal action's logit of one position are finite.
     /// </summary>
-    /// <param name="logits">The position's 13,527 logits.</param>
+    /// <param name="legalLogits">The logits of its legal actions, in the order of <paramref name="legal"/>.</param>
     /// <param name="legal">Indices of its legal actions.</param>
     /// <param name="value">Its value output.</param>
     /// <param name="describe">Names the position for the message (called only on failure).</param>
-    public static void EnsureFiniteOutput(ReadOnlySpan<float> logits, ReadOnlySpan<int> legal, float value, Func<string> describe)
+    public static void EnsureFiniteOutput(ReadOnlySpan<float> legalLogits, ReadOnlySpan<int> legal, float value, Func<string> describe)
     {
         if (!float.IsFinite(value)) throw new NonFiniteOutputException($"The network's value is {Text(value)} for {describe()}.");
-        foreach (int index in legal)
-            if (!float.IsFinite(logits[index]))
+        for (int i = 0; i < legal.Length; i++)
+            if (!float.IsFinite(legalLogits[i]))
                 throw new NonFiniteOutputException(
-                    $"The network's policy logit for {ActionSpace.MoveAt(index).ToUsi()} is {Text(logits[index])} for {describe()}.");
+                    $"The network's policy logit for {ActionSpace.MoveAt(legal[i]).ToUsi()} is {Text(legalLogits[i])} for {describe()}.");
     }
 
     private static string Text(float value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);

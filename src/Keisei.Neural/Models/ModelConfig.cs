@@ -7,6 +7,8 @@ public sealed record ModelConfig
 {
     public const string ResNet = "resnet";
     public const string Quick = "quick";
+    public const string ConvHead = "conv";
+    public const string LinearHead = "linear";
 
     /// <summary><c>resnet</c> (SE-ResNet tower) or <c>quick</c> (small CNN).</summary>
     public string Architecture { get; init; } = ResNet;
@@ -26,6 +28,13 @@ public sealed record ModelConfig
     /// <summary>3×3 convolutions after the first one (quick).</summary>
     public int Layers { get; init; } = 2;
 
+    /// <summary>
+    /// The policy head: <c>conv</c> (move planes in the side to move's frame, see <see cref="MovePlanes"/>) or <c>linear</c>
+    /// (Keisei's original 1×1 convolution to 2 planes and a linear layer to the 13,527 actions; checkpoints written before
+    /// the choice existed hold it and are read as <c>linear</c>).
+    /// </summary>
+    public string PolicyHead { get; init; } = ConvHead;
+
     /// <summary>Observation encoding name (<c>core46</c> or <c>core46+</c>); fixes the input channels.</summary>
     public string Observation { get; init; } = Core46Encoder.EncodingName;
 
@@ -33,7 +42,7 @@ public sealed record ModelConfig
 
     public int Actions => ActionSpace.Size;
 
-    /// <summary>Keisei's defaults: SE-ResNet 9 × 256, SE ratio 0.25, core46.</summary>
+    /// <summary>Keisei's defaults: SE-ResNet 9 × 256, SE ratio 0.25, core46, conv policy head.</summary>
     public static ModelConfig KeiseiDefault { get; } = new();
 
     /// <summary>A small CNN that trains on two CPU cores.</summary>
@@ -54,6 +63,7 @@ public sealed record ModelConfig
         if (Architecture is not (ResNet or Quick)) errors.Add($"arch: expected '{ResNet}' or '{Quick}', found '{Architecture}'");
         if (!ObservationEncoder.Names.Contains(Observation))
             errors.Add($"observation: expected one of {string.Join(", ", ObservationEncoder.Names)}, found '{Observation}'");
+        if (PolicyHead is not (ConvHead or LinearHead)) errors.Add($"policy_head: expected '{ConvHead}' or '{LinearHead}', found '{PolicyHead}'");
         if (Architecture == ResNet)
         {
             if (TowerDepth is < 1 or > 64) errors.Add($"tower_depth: expected 1..64, found {TowerDepth}");
@@ -68,8 +78,10 @@ public sealed record ModelConfig
         return errors;
     }
 
-    /// <summary>A one-line description such as <c>resnet 9×256 se0.25 core46</c>.</summary>
+    /// <summary>A one-line description such as <c>resnet 9x256 se0.25 core46</c> (with <c>linear-head</c> appended for the linear head).</summary>
     public string Describe() => Architecture == ResNet
-        ? $"resnet {TowerDepth}x{TowerWidth} se{SeRatio:0.###} {Observation}"
-        : $"quick {Layers + 1}x{Channels} {Observation}";
+        ? $"resnet {TowerDepth}x{TowerWidth} se{SeRatio:0.###} {Observation}{HeadSuffix}"
+        : $"quick {Layers + 1}x{Channels} {Observation}{HeadSuffix}";
+
+    private string HeadSuffix => PolicyHead == LinearHead ? " linear-head" : "";
 }

@@ -1,3 +1,5 @@
+using Keisei.Neural.Encoding;
+using Keisei.Shogi;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,6 +12,43 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     protected PolicyValueModel(string name, ModelConfig config) : base(name) => Config = config;
 
     public ModelConfig Config { get; }
+
+    /// <summary>
+    /// The policy head's own output and the value: for the <c>linear</c> head the 13,527 action logits themselves, for the
+    /// <c>conv</c> head its <see cref="MovePlanes"/> cells (N × (<see cref="MovePlanes.Cells"/> + 1), the last column 0).
+    /// </summary>
+    public abstract (Tensor Policy, Tensor Value) ForwardHeads(Tensor x);
+
+    /// <summary>Policy logits over the 13,527 actions (N × 13,527) and the value (N).</summary>
+    public override (Tensor Logits, Tensor Value) forward(Tensor x)
+    {
+        var (policy, value) = ForwardHeads(x);
+        return (Config.PolicyHead == ModelConfig.ConvHead ? ConvPolicyHead.ToActions(policy, x) : policy, value);
+    }
+
+    /// <summary>Entries per position of <see cref="ForwardHeads"/>' policy output.</summary>
+    public int HeadPolicySize => Config.PolicyHead == ModelConfig.ConvHead ? MovePlanes.Cells + 1 : ActionSpace.Size;
+
+    /// <summary>Where an action's logit sits in <see cref="ForwardHeads"/>' policy output when <paramref name="mover"/> is to move.</summary>
+    public int HeadPolicyIndex(int action, Color mover) =>
+        Config.PolicyHead == ModelConfig.ConvHead ? MovePlanes.CellOf(action, mover) : action;
+
+    /// <summary>
+    /// Copies the logits of <paramref name="legal"/> actions, in that order, out of one position's row of
+    /// <see cref="ForwardHeads"/>' policy output (<see cref="HeadPolicySize"/> floats) into <paramref name="destination"/>.
+    /// </summary>
+    public void LegalLogits(ReadOnlySpan<float> headRow, ReadOnlySpan<int> legal, Color mover, Span<float> destination)
+    {
+        if (Config.PolicyHead == ModelConfig.ConvHead)
+        {
+            var table = MovePlanes.Table(mover);
+            for (int i = 0; i < legal.Length; i++) destination[i] = headRow[table[legal[i]]];
+        }
+        else
+        {
+            for (int i = 0; i < legal.Length; i++) destination[i] = headRow[legal[i]];
+        }
+    }
 
     /// <summary>Number of trainable scalars.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
@@ -47,6 +86,15 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// <summary>Log-probabilities with illegal actions (mask false) set to −∞ before the softmax.</summary>
     public static Tensor MaskedLogSoftmax(Tensor logits, Tensor legalMask) =>
         logits.masked_fill(legalMask.logical_not(), Scalars.Of(float.NegativeInfinity)).log_softmax(-1);
+
+    /// <summary>
+    /// Log-probabilities over each position's legal moves only (N × L): the entries of <see cref="ForwardHeads"/>' policy
+    /// output at <paramref name="index"/> (N × L, see <see cref="HeadPolicyIndex"/>), −∞ where <paramref name="valid"/> is
+    /// false (the padding of positions with fewer than L legal moves). The same numbers as <see cref="MaskedLogSoftmax"/>
+    /// at the legal actions, without a 13,527-wide tensor.
+    /// </summary>
+    public static Tensor LegalLogSoftmax(Tensor headPolicy, Tensor index, Tensor valid) =>
+        headPolicy.gather(1, index).masked_fill(valid.logical_not(), Scalars.Of(float.NegativeInfinity)).log_softmax(-1);
 }
 
 /// <summary>Squeeze-and-excitation: rescales channels by a gate computed from their global average.</summary>
@@ -95,7 +143,7 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Keisei's SE-ResNet: stem, a tower of residual SE blocks, a policy head (13,527 logits) and a tanh value head.</summary>
+/// <summary>Keisei's SE-ResNet: stem, a tower of residual SE blocks, a policy head (conv or linear) and a tanh value head.</summary>
 internal sealed class ResNetSeModel : PolicyValueModel
 {
     private readonly nn.Module<Tensor, Tensor> _stem, _tower, _policyHead, _valueHead;
@@ -106,21 +154,22 @@ internal sealed class ResNetSeModel : PolicyValueModel
         _stem = nn.Sequential(new ChannelPaddedConv2d(config.InputChannels, w, 3, hasBias: false), nn.BatchNorm2d(w), nn.ReLU());
         _tower = nn.Sequential(Enumerable.Range(0, config.TowerDepth)
             .Select(i => ($"block{i}", (nn.Module<Tensor, Tensor>)new ResidualBlock(w, config.SeRatio))));
-        _policyHead = nn.Sequential(new ChannelPaddedConv2d(w, 2, 1, hasBias: false), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
-            nn.Linear(2 * 81, config.Actions));
+        _policyHead = config.PolicyHead == ModelConfig.ConvHead
+            ? new ConvPolicyHead(w, batchNorm: true)
+            : nn.Sequential(new ChannelPaddedConv2d(w, 2, 1, hasBias: false), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
         _valueHead = nn.Sequential(new ChannelPaddedConv2d(w, 1, 1, hasBias: false), nn.BatchNorm2d(1), nn.ReLU(), nn.Flatten(),
             nn.Linear(81, 256), nn.ReLU(), nn.Linear(256, 1), nn.Tanh());
         RegisterComponents();
     }
 
-    public override (Tensor Logits, Tensor Value) forward(Tensor x)
+    public override (Tensor Policy, Tensor Value) ForwardHeads(Tensor x)
     {
         var h = _tower.forward(_stem.forward(x));
         return (_policyHead.forward(h), _valueHead.forward(h).squeeze(-1));
     }
 }
 
-/// <summary>A small CNN without BatchNorm for quick CPU runs: 3×3 convolutions with ReLU and the same two heads.</summary>
+/// <summary>A small CNN without BatchNorm for quick CPU runs: 3×3 convolutions with ReLU, a policy head (conv or linear) and a tanh value head.</summary>
 internal sealed class QuickCnnModel : PolicyValueModel
 {
     private readonly nn.Module<Tensor, Tensor> _body, _policyHead, _valueHead;
@@ -139,15 +188,65 @@ internal sealed class QuickCnnModel : PolicyValueModel
             layers.Add(($"relu{i}", nn.ReLU()));
         }
         _body = nn.Sequential(layers);
-        _policyHead = nn.Sequential(new ChannelPaddedConv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
+        _policyHead = config.PolicyHead == ModelConfig.ConvHead
+            ? new ConvPolicyHead(c, batchNorm: false)
+            : nn.Sequential(new ChannelPaddedConv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
         _valueHead = nn.Sequential(new ChannelPaddedConv2d(c, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, 64), nn.ReLU(),
             nn.Linear(64, 1), nn.Tanh());
         RegisterComponents();
     }
 
-    public override (Tensor Logits, Tensor Value) forward(Tensor x)
+    public override (Tensor Policy, Tensor Value) ForwardHeads(Tensor x)
     {
         var h = _body.forward(x);
         return (_policyHead.forward(h), _valueHead.forward(h).squeeze(-1));
+    }
+}
+
+/// <summary>
+/// The convolutional policy head: 3×3 convolution (BatchNorm for the ResNet), ReLU, then a 1×1 convolution to the
+/// <see cref="MovePlanes"/> planes plus a bias per cell, all in the side to move's frame. Its output is the planes'
+/// cells (N × (<see cref="MovePlanes.Cells"/> + 1), the spare last column 0); <see cref="ToActions"/> reads the 13,527
+/// action logits out of them with the colour-aware map.
+/// </summary>
+internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
+{
+    // Process-wide constants: kept out of whatever dispose scope is open when they are first used.
+    private static readonly Tensor BlackTable = Table(Color.Black), WhiteTable = Table(Color.White);
+
+    private static Tensor Table(Color mover) =>
+        torch.tensor(MovePlanes.Table(mover).ToArray().Select(i => (long)i).ToArray()).DetachFromDisposeScope();
+
+    private readonly nn.Module<Tensor, Tensor> _hidden, _planes;
+#pragma warning disable IDE1006 // the parameter's name in checkpoints
+    private readonly Parameter cell_bias;
+#pragma warning restore IDE1006
+
+    public ConvPolicyHead(int channels, bool batchNorm) : base(nameof(ConvPolicyHead))
+    {
+        _hidden = batchNorm
+            ? nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3, hasBias: false), nn.BatchNorm2d(channels), nn.ReLU())
+            : nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3), nn.ReLU());
+        _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false);
+        cell_bias = new Parameter(torch.zeros(MovePlanes.Cells));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor h)
+    {
+        var cells = _planes.forward(_hidden.forward(h)).flatten(1) + cell_bias;
+        return nn.functional.pad(cells, [0, 1]);
+    }
+
+    /// <summary>The 13,527 action logits of each position from the head's cells, by the colour to move read off the observation.</summary>
+    public static Tensor ToActions(Tensor cells, Tensor observations)
+    {
+        using var scope = torch.NewDisposeScope();
+        var device = cells.device;
+        bool cpu = device.type == DeviceType.CPU;
+        var black = cells.index_select(1, cpu ? BlackTable : BlackTable.to(device));
+        var white = cells.index_select(1, cpu ? WhiteTable : WhiteTable.to(device));
+        var blackToMove = observations.select(1, ObservationEncoder.SideToMovePlane).select(1, 0).select(1, 0).gt(Scalars.Of(0.5)).unsqueeze(1);
+        return torch.where(blackToMove, black, white).MoveToOuterDisposeScope();
     }
 }
