@@ -33,7 +33,11 @@ internal static class BenchCommand
         var heuristicGames = new Option<int>("--heuristic-games") { Description = "Games against the heuristic player per mark (colour-swapped pairs).", DefaultValueFactory = _ => 200 };
         var maxPlies = new Option<int?>("--max-plies") { Description = "Ply limit of evaluation games (default: the config's env.max_moves_per_game)." };
         var concurrency = new Option<int>("--concurrency") { Description = "Evaluation games played at once.", DefaultValueFactory = _ => 4 };
-        var temperature = new Option<double>("--temperature") { Description = "The agent's sampling temperature in evaluation (0: greedy).", DefaultValueFactory = _ => 0 };
+        var temperature = new Option<double>("--temperature")
+        {
+            Description = "The agent's sampling temperature in evaluation: 1 plays the policy as trained; 0 plays its most probable move (greedy play repeats positions and draws by sennichite).",
+            DefaultValueFactory = _ => 1,
+        };
         var output = new Option<string?>("--out") { Description = "Folder for the runs, curve.csv and curve.svg (default: runs/bench-learning-<date>-<time>)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table." };
         var command = new Command("learning",
@@ -103,9 +107,9 @@ internal static class BenchCommand
     private static void WriteTable(TextWriter stdout, LearningCurve curve)
     {
         stdout.WriteLine();
-        stdout.WriteLine("seed  mark  minutes   timesteps  opponent    W-D-L          score  95% interval");
+        stdout.WriteLine("seed  mark  minutes   timesteps  opponent    W-D-L          score  95% interval    endings");
         foreach (var p in curve.Points.OrderBy(p => p.Opponent, StringComparer.Ordinal).ThenBy(p => p.Seed).ThenBy(p => p.MarkMinutes))
-            stdout.WriteLine($"{p.Seed,4}  {F(p.MarkMinutes, "0.##"),4}  {F(p.Minutes, "0.00"),7}  {p.Timesteps,10:N0}  {p.Opponent,-10}  {p.Counts,-13}  {F(p.Score)}  [{F(p.Lower)}, {F(p.Upper)}]");
+            stdout.WriteLine($"{p.Seed,4}  {F(p.MarkMinutes, "0.##"),4}  {F(p.Minutes, "0.00"),7}  {p.Timesteps,10:N0}  {p.Opponent,-10}  {p.Counts,-13}  {F(p.Score)}  [{F(p.Lower)}, {F(p.Upper)}]  {p.Terminations}");
         stdout.WriteLine();
         stdout.WriteLine("median across seeds");
         foreach (var (opponent, mark, median, count) in curve.Medians)
@@ -141,6 +145,7 @@ internal static class BenchCommand
                 w.WriteNumber("score", p.Score);
                 w.WriteNumber("lower95", p.Lower);
                 w.WriteNumber("upper95", p.Upper);
+                w.WriteString("terminations", p.Terminations);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -181,11 +186,11 @@ internal static class CurveFiles
 
     public static void Write(string folder, LearningCurve curve)
     {
-        var csv = new StringBuilder("seed,mark_minutes,minutes,timesteps,opponent,wins,draws,losses,games,score,lower95,upper95\n");
+        var csv = new StringBuilder("seed,mark_minutes,minutes,timesteps,opponent,wins,draws,losses,games,score,lower95,upper95,terminations\n");
         foreach (var p in curve.Points)
-            csv.Append(CultureInfo.InvariantCulture, $"{p.Seed},{F(p.MarkMinutes)},{F(p.Minutes)},{p.Timesteps},{p.Opponent},{p.Counts.Wins},{p.Counts.Draws},{p.Counts.Losses},{p.Counts.Games},{F(p.Score)},{F(p.Lower)},{F(p.Upper)}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{p.Seed},{F(p.MarkMinutes)},{F(p.Minutes)},{p.Timesteps},{p.Opponent},{p.Counts.Wins},{p.Counts.Draws},{p.Counts.Losses},{p.Counts.Games},{F(p.Score)},{F(p.Lower)},{F(p.Upper)},{p.Terminations.Replace(", ", ";", StringComparison.Ordinal)}\n");
         foreach (var (opponent, mark, median, _) in curve.Medians)
-            csv.Append(CultureInfo.InvariantCulture, $"median,{F(mark)},,,{opponent},,,,,{F(median)},,\n");
+            csv.Append(CultureInfo.InvariantCulture, $"median,{F(mark)},,,{opponent},,,,,{F(median)},,,\n");
         File.WriteAllText(Path.Combine(folder, "curve.csv"), csv.ToString());
         File.WriteAllText(Path.Combine(folder, "curve.svg"), Svg(curve));
     }

@@ -33,8 +33,8 @@ public sealed record LearningBenchmarkOptions
     /// <summary>Evaluation games played at once.</summary>
     public int Concurrency { get; init; } = 4;
 
-    /// <summary>Softmax temperature of the agent in evaluation (0: greedy, its most probable move).</summary>
-    public double Temperature { get; init; }
+    /// <summary>Softmax temperature of the agent in evaluation: 1 (the default) plays the policy as trained, 0 its most probable move.</summary>
+    public double Temperature { get; init; } = 1;
 
     /// <summary>Every problem with these values, each naming the option (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -62,7 +62,9 @@ public sealed record LearningBenchmarkOptions
 /// <param name="Score">Points per game (win 1, draw ½).</param>
 /// <param name="Lower">Lower end of the 95 % Wilson interval of the score.</param>
 /// <param name="Upper">Upper end of the 95 % Wilson interval of the score.</param>
-public sealed record CurvePoint(long Seed, double MarkMinutes, double Minutes, long Timesteps, string Opponent, WdlCounts Counts, double Score, double Lower, double Upper);
+/// <param name="Terminations">How the games ended (e.g. "Checkmate 85, MaxMoves 15"), most frequent first.</param>
+public sealed record CurvePoint(long Seed, double MarkMinutes, double Minutes, long Timesteps, string Opponent, WdlCounts Counts, double Score, double Lower,
+    double Upper, string Terminations);
 
 /// <summary>What one seed's training did, besides its curve.</summary>
 /// <param name="PliesPerSecond">Median self-play plies per second over its updates.</param>
@@ -212,16 +214,19 @@ public sealed class LearningBenchmark(TrainingOptions training, LearningBenchmar
         }
         var arena = new MatchArena(new ArenaOptions { Concurrency = options.Concurrency, Rules = new GameRules { MaxPlies = options.MaxPlies } }, _logger);
         var counts = WdlCounts.Empty;
+        var endings = new Dictionary<TerminationReason, int>();
         await arena.RunAsync(schedule, (game, _) =>
         {
             counts = counts.Add(game.ScoreOf(agent));
+            endings[game.Termination] = endings.GetValueOrDefault(game.Termination) + 1;
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
+        string terminations = string.Join(", ", endings.OrderByDescending(e => e.Value).ThenBy(e => e.Key).Select(e => $"{e.Key} {e.Value}"));
         cancellationToken.ThrowIfCancellationRequested();
         var interval = ProportionInterval.Wilson(counts.Points, counts.Games);
         string name = opponent.Descriptor.Name;
         Progress?.Invoke($"seed {seed}: {weights.MarkMinutes:0.##} min vs {name}: {counts} ({counts.Games} games), score {counts.Score:0.000} " +
-            $"[{interval.Lower:0.000}, {interval.Upper:0.000}] in {clock.Elapsed.TotalSeconds:0} s");
-        return new CurvePoint(seed, weights.MarkMinutes, weights.Minutes, weights.Timesteps, name, counts, counts.Score, interval.Lower, interval.Upper);
+            $"[{interval.Lower:0.000}, {interval.Upper:0.000}], {terminations}, in {clock.Elapsed.TotalSeconds:0} s");
+        return new CurvePoint(seed, weights.MarkMinutes, weights.Minutes, weights.Timesteps, name, counts, counts.Score, interval.Lower, interval.Upper, terminations);
     }
 }

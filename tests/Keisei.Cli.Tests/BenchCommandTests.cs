@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Keisei.Cli.Tests;
@@ -32,6 +33,8 @@ public sealed class BenchCommandTests : IDisposable
             Assert.Equal(p.GetProperty("opponent").GetString() == "random" ? 4 : 2, games);
             double score = p.GetProperty("score").GetDouble();
             Assert.InRange(score, p.GetProperty("lower95").GetDouble(), p.GetProperty("upper95").GetDouble());
+            var endings = p.GetProperty("terminations").GetString()!.Split(", ").Sum(e => int.Parse(e[(e.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            Assert.Equal(games, endings);
             Assert.True(p.GetProperty("timesteps").GetInt64() >= 64);
         });
         Assert.Equal([1, 2], points.Select(p => p.GetProperty("seed").GetInt32()).Distinct().Order());
@@ -42,7 +45,7 @@ public sealed class BenchCommandTests : IDisposable
 
         string folder = Path.Combine(_dir, "bench");
         var csv = File.ReadAllLines(Path.Combine(folder, "curve.csv"));
-        Assert.Equal("seed,mark_minutes,minutes,timesteps,opponent,wins,draws,losses,games,score,lower95,upper95", csv[0]);
+        Assert.Equal("seed,mark_minutes,minutes,timesteps,opponent,wins,draws,losses,games,score,lower95,upper95,terminations", csv[0]);
         Assert.Equal(12, csv.Count(l => l.StartsWith("1,", StringComparison.Ordinal) || l.StartsWith("2,", StringComparison.Ordinal)));
         Assert.Equal(6, csv.Count(l => l.StartsWith("median,", StringComparison.Ordinal)));
         var svg = File.ReadAllText(Path.Combine(folder, "curve.svg"));
