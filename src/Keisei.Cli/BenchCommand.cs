@@ -79,7 +79,21 @@ internal static class BenchCommand
             {
                 Progress = line => { progress.WriteLine(line); progress.Flush(); },
             };
-            var curve = await bench.RunAsync(cancellationToken);
+            LearningCurve curve;
+            try
+            {
+                curve = await bench.RunAsync(cancellationToken);
+            }
+            catch (IOException e) when (e is not FileNotFoundException)
+            {
+                // An earlier benchmark wrote to this --out (checked before anything is trained), or the folder cannot be written.
+                throw new UserInputException($"--out {folder}: {e.Message}", e);
+            }
+            catch (NonFiniteTrainingException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failure;
+            }
             CurveFiles.Write(folder, curve);
             if (asJson) WriteJson(stdout, curve, options, folder);
             else WriteTable(stdout, curve);

@@ -110,10 +110,17 @@ public sealed class LearningBenchmark(TrainingOptions training, LearningBenchmar
 
     /// <summary>Trains and scores every seed; on cancellation returns what was finished, marked <see cref="LearningCurve.Interrupted"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid (the message names each problem).</exception>
+    /// <exception cref="IOException">The output folder already holds a run of one of the seeds (nothing was trained).</exception>
     public async Task<LearningCurve> RunAsync(CancellationToken cancellationToken)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors));
+        foreach (int seed in options.Seeds)
+        {
+            string checkpoints = Path.Combine(outputDirectory, SeedFolder(seed), "checkpoints");
+            if (Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, "*.ckpt").Any())
+                throw new IOException($"'{checkpoints}' already holds checkpoints of seed {seed}; benchmark into an empty folder.");
+        }
         var points = new List<CurvePoint>();
         var seeds = new List<SeedSummary>();
         try
@@ -139,14 +146,18 @@ public sealed class LearningBenchmark(TrainingOptions training, LearningBenchmar
         return new LearningCurve(points, seeds);
     }
 
+    private static string SeedFolder(int seed) => $"seed-{seed}";
+
     private sealed record KeptWeights(double MarkMinutes, double Minutes, long Timesteps, string Path);
 
     private async Task<(SeedSummary, List<KeptWeights>)> TrainAsync(int seed, CancellationToken cancellationToken)
     {
-        var run = RunDirectory.Create(outputDirectory, $"seed-{seed}");
+        var run = RunDirectory.Create(outputDirectory, SeedFolder(seed));
         var keeper = new MarkKeeper(options.AllMarks, run);
         Progress?.Invoke($"seed {seed}: training {training.Model.Describe()} for {options.Budget.TotalMinutes:0.##} min -> {run.Path}");
-        using var trainer = Trainer.Create(training with { Seed = seed, TotalTimesteps = long.MaxValue / 2 }, run, _logger, [keeper]);
+        // The marks are the checkpoints that matter: no periodic ones (they would only cost time and disk).
+        var seedTraining = training with { Seed = seed, TotalTimesteps = long.MaxValue / 2, CheckpointIntervalTimesteps = long.MaxValue / 2 };
+        using var trainer = Trainer.Create(seedTraining, run, _logger, [keeper]);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         keeper.Stop = limit;
         keeper.Progress = Progress;

@@ -17,6 +17,16 @@ public sealed class BenchCommandTests : IDisposable
         "--heuristic-games", "2", "--max-plies", "40", "--out", Path.Combine(_dir, "bench"), .. extra,
     ];
 
+    /// <summary>The arguments with <paramref name="option"/> set to <paramref name="value"/> (replaced, or added).</summary>
+    private static string[] With(string[] args, string option, string value)
+    {
+        var list = args.ToList();
+        int at = list.IndexOf(option);
+        if (at >= 0) list[at + 1] = value;
+        else list.AddRange([option, value]);
+        return [.. list];
+    }
+
     [Fact]
     public void LearningWritesTheCurvePerSeedAndTheMedians()
     {
@@ -55,6 +65,17 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, "seed-1", "checkpoints", "mark-0.04min.ckpt")));
     }
 
+    [Fact]
+    public void ASecondRunIntoTheSameFolderIsRefused()
+    {
+        var args = With(With(With(Args(), "--seeds", "1"), "--random-games", "2"), "--heuristic-games", "0");
+        Assert.Equal(0, CliRunner.Run(args).ExitCode);
+        var again = CliRunner.Run(args);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--out", again.Stderr);
+        Assert.Contains("already holds checkpoints of seed 1", again.Stderr);
+    }
+
     [Theory]
     [InlineData("--marks", "0.5", "--marks: expected minutes in (0, 0.04]")]
     [InlineData("--marks", "x", "found 'x'")]
@@ -64,11 +85,7 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--temperature", "NaN", "--temperature: expected 0 or more, found NaN")]
     public void BadOptionsAreNamed(string option, string value, string message)
     {
-        var args = Args().ToList();
-        int at = args.IndexOf(option);
-        if (at >= 0) args[at + 1] = value;
-        else args.AddRange([option, value]);
-        var output = CliRunner.Run([.. args]);
+        var output = CliRunner.Run(With(Args(), option, value));
         Assert.Equal(2, output.ExitCode);
         Assert.Contains(message, output.Stderr);
     }

@@ -56,7 +56,8 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// <summary>
     /// Builds the network a configuration describes, with weights drawn from a private generator seeded by
     /// <paramref name="seed"/> (never torch's global one, which other threads may be using): PyTorch's default
-    /// U(−1/√fan_in, 1/√fan_in) for convolutions and linear layers, 1 and 0 for BatchNorm.
+    /// U(−1/√fan_in, 1/√fan_in) for convolutions and linear layers, 1 and 0 for BatchNorm, 0 for the conv policy head's
+    /// per-cell bias.
     /// </summary>
     public static PolicyValueModel Create(ModelConfig config, long seed)
     {
