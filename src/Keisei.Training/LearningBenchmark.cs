@@ -153,15 +153,12 @@ public sealed class LearningBenchmark(TrainingOptions training, LearningBenchmar
     private async Task<(SeedSummary, List<KeptWeights>)> TrainAsync(int seed, CancellationToken cancellationToken)
     {
         var run = RunDirectory.Create(outputDirectory, SeedFolder(seed));
-        var keeper = new MarkKeeper(options.AllMarks, run);
         Progress?.Invoke($"seed {seed}: training {training.Model.Describe()} for {options.Budget.TotalMinutes:0.##} min -> {run.Path}");
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var keeper = new MarkKeeper(options.AllMarks, run, limit, Progress, seed);
         // The marks are the checkpoints that matter: no periodic ones (they would only cost time and disk).
         var seedTraining = training with { Seed = seed, TotalTimesteps = long.MaxValue / 2, CheckpointIntervalTimesteps = long.MaxValue / 2 };
         using var trainer = Trainer.Create(seedTraining, run, _logger, [keeper]);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        keeper.Stop = limit;
-        keeper.Progress = Progress;
-        keeper.Seed = seed;
         var result = await trainer.RunAsync(null, limit.Token).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var summary = new SeedSummary(seed, result.Timesteps, result.Updates, result.Episodes, keeper.NonFiniteUpdates,
@@ -170,13 +167,11 @@ public sealed class LearningBenchmark(TrainingOptions training, LearningBenchmar
     }
 
     /// <summary>Keeps the weights at each mark and stops training at the last one.</summary>
-    private sealed class MarkKeeper(IReadOnlyList<TimeSpan> marks, RunDirectory run) : ITrainingCallback
+    private sealed class MarkKeeper(IReadOnlyList<TimeSpan> marks, RunDirectory run, CancellationTokenSource stop, Action<string>? progress, long seed)
+        : ITrainingCallback
     {
         private int _next;
 
-        public CancellationTokenSource? Stop { get; set; }
-        public Action<string>? Progress { get; set; }
-        public long Seed { get; set; }
         public List<KeptWeights> Kept { get; } = [];
         public List<double> Plies { get; } = [];
         public List<double> Samples { get; } = [];
@@ -195,10 +190,10 @@ public sealed class LearningBenchmark(TrainingOptions training, LearningBenchmar
                 string path = Path.Combine(run.CheckpointsPath, $"mark-{mark.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture)}min.ckpt");
                 await trainer.SaveCheckpointAsync(path, CancellationToken.None).ConfigureAwait(false);
                 Kept.Add(new KeptWeights(mark.TotalMinutes, status.Elapsed.TotalMinutes, status.Timesteps, path));
-                Progress?.Invoke($"seed {Seed}: {mark.TotalMinutes:0.##} min mark at {status.Elapsed.TotalMinutes:0.00} min, {status.Timesteps:N0} timesteps, " +
+                progress?.Invoke($"seed {seed}: {mark.TotalMinutes:0.##} min mark at {status.Elapsed.TotalMinutes:0.00} min, {status.Timesteps:N0} timesteps, " +
                     $"{status.Updates} updates, entropy {Entropy:0.000}");
             }
-            if (_next >= marks.Count) await Stop!.CancelAsync().ConfigureAwait(false);
+            if (_next >= marks.Count) await stop.CancelAsync().ConfigureAwait(false);
         }
 
         public ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken) => ValueTask.CompletedTask;

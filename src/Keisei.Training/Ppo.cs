@@ -122,8 +122,6 @@ public sealed class Ppo
         int batches = 0, epochs = 0;
         bool stopped = false;
         var obs = new float[_options.MinibatchSize * obsSize];
-        var legalIndex = new List<long>(_options.MinibatchSize * 128);
-        var legalValid = new List<bool>(_options.MinibatchSize * 128);
         for (int epoch = 0; epoch < _options.PpoEpochs && !stopped; epoch++)
         {
             epochs++;
@@ -142,18 +140,18 @@ public sealed class Ppo
                 var oldValues = new float[m];
                 int width = 1;
                 foreach (int i in idx) width = Math.Max(width, buffer.Legal(i).Length);
-                legalIndex.Clear();
-                legalValid.Clear();
+                var legalIndex = new long[m * width]; // padding: index 0, not valid
+                var legalValid = new bool[m * width];
                 for (int j = 0; j < m; j++)
                 {
                     int i = idx[j];
                     buffer.Observations.AsSpan(i * obsSize, obsSize).CopyTo(obs.AsSpan(j * obsSize, obsSize));
                     var mover = obs[j * obsSize + ObservationEncoder.SideToMovePlane * 81] > 0.5f ? Color.Black : Color.White;
                     var legal = buffer.Legal(i);
-                    for (int k = 0; k < width; k++)
+                    for (int k = 0; k < legal.Length; k++)
                     {
-                        legalIndex.Add(k < legal.Length ? _model.HeadPolicyIndex(legal[k], mover) : 0);
-                        legalValid.Add(k < legal.Length);
+                        legalIndex[j * width + k] = _model.HeadPolicyIndex(legal[k], mover);
+                        legalValid[j * width + k] = true;
                     }
                     chosen[j] = legal.IndexOf(buffer.Actions[i]);
                     oldLogp[j] = buffer.LogProbs[i];
@@ -164,8 +162,8 @@ public sealed class Ppo
 
                 using var scope = torch.NewDisposeScope();
                 var input = TensorData.FromFloats(obs.AsSpan(0, m * obsSize), m, channels, 9, 9).to(_device);
-                var indexT = torch.tensor(legalIndex.ToArray(), [m, width]).to(_device);
-                var validT = torch.tensor(legalValid.ToArray(), [m, width]).to(_device);
+                var indexT = torch.tensor(legalIndex, [m, width]).to(_device);
+                var validT = torch.tensor(legalValid, [m, width]).to(_device);
                 var chosenT = torch.tensor(chosen).to(_device);
                 var oldLogpT = torch.tensor(oldLogp).to(_device);
                 var advT = torch.tensor(adv).to(_device);

@@ -104,20 +104,31 @@ public class MovePlanesTests
         using var scope = torch.NewDisposeScope();
         using var model = PolicyValueModel.Create(ModelTests.Tiny(architecture, "core46"), seed: 5);
         model.eval();
+        using (torch.no_grad())
+        {
+            // The per-cell bias starts at 0; give it values so that a bias leaking into the padding would show.
+            var biases = model.named_parameters().Where(p => p.name.EndsWith("cell_bias", StringComparison.Ordinal)).ToList();
+            Assert.Single(biases);
+            biases[0].parameter.add_(torch.rand_like(biases[0].parameter));
+        }
         var positions = RandomPositions(seed: 99, games: 4, maxPlies: 40, stride: 7);
         Assert.Contains(positions, p => p.SideToMove == Color.White);
         var input = ModelTests.Observations(Core46Encoder.Instance, positions);
         using var noGrad = torch.no_grad();
         var (logits, _) = model.forward(input);
         var (cells, _) = model.ForwardHeads(input);
-        Assert.Equal([positions.Count, MovePlanes.Cells + 1L], cells.shape);
+        int width = model.HeadPolicySize;
+        Assert.True(width > MovePlanes.Cells, $"head width {width} leaves no spare cell after the {MovePlanes.Cells} cells");
+        Assert.Equal([positions.Count, (long)width], cells.shape);
         var l = logits.data<float>().ToArray();
         var c = cells.data<float>().ToArray();
         for (int p = 0; p < positions.Count; p++)
         {
             var mover = positions[p].SideToMove;
             for (int action = 0; action < ActionSpace.Size; action += 7)
-                Assert.Equal(c[p * (MovePlanes.Cells + 1) + model.HeadPolicyIndex(action, mover)], l[p * ActionSpace.Size + action]);
+                Assert.Equal(c[p * width + model.HeadPolicyIndex(action, mover)], l[p * ActionSpace.Size + action]);
+            // Past the planes' cells (the unmapped cell among them) the head's output is exactly 0, whatever the weights.
+            for (int cell = MovePlanes.Cells; cell < width; cell++) Assert.Equal(0f, c[p * width + cell]);
         }
     }
 }

@@ -21,13 +21,21 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
     public const int ChannelMultiple = 16;
 
     private readonly int _inChannels, _outChannels, _kernel, _inPad, _outPad;
+    private readonly bool _keepPaddedOutput;
 #pragma warning disable IDE1006 // parameter names must match nn.Conv2d's for the checkpoints' state dictionaries
     private readonly Parameter weight;
     private readonly Parameter? bias;
 #pragma warning restore IDE1006
 
-    public ChannelPaddedConv2d(int inChannels, int outChannels, int kernelSize, bool hasBias = true) : base(nameof(ChannelPaddedConv2d))
+    /// <param name="keepPaddedOutput">
+    /// Return all <see cref="PadTo"/>(<paramref name="outChannels"/>) output channels, the padding ones exactly 0 (their weights
+    /// and biases are zeros), instead of slicing them off: saves a copy of the output and of its gradient where a consumer can
+    /// read the padded layout.
+    /// </param>
+    public ChannelPaddedConv2d(int inChannels, int outChannels, int kernelSize, bool hasBias = true, bool keepPaddedOutput = false)
+        : base(nameof(ChannelPaddedConv2d))
     {
+        _keepPaddedOutput = keepPaddedOutput;
         _inChannels = inChannels;
         _outChannels = outChannels;
         _kernel = kernelSize;
@@ -72,7 +80,7 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
             if (b is not null) b = nn.functional.pad(b, [0, _outPad]);
         }
         var y = nn.functional.conv2d(x, w, b, padding: [_kernel / 2, _kernel / 2]);
-        if (_outPad > 0) y = y.narrow(1, 0, _outChannels).contiguous();
+        if (_outPad > 0 && !_keepPaddedOutput) y = y.narrow(1, 0, _outChannels).contiguous();
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -15,7 +15,8 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
 
     /// <summary>
     /// The policy head's own output and the value: for the <c>linear</c> head the 13,527 action logits themselves, for the
-    /// <c>conv</c> head its <see cref="MovePlanes"/> cells (N × (<see cref="MovePlanes.Cells"/> + 1), the last column 0).
+    /// <c>conv</c> head its <see cref="MovePlanes"/> cells (N × <see cref="ConvPolicyHead.Width"/>: the planes' cells, then
+    /// zeros, the first of which is <see cref="MovePlanes.Unmapped"/>).
     /// </summary>
     public abstract (Tensor Policy, Tensor Value) ForwardHeads(Tensor x);
 
@@ -27,7 +28,7 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     }
 
     /// <summary>Entries per position of <see cref="ForwardHeads"/>' policy output.</summary>
-    public int HeadPolicySize => Config.PolicyHead == ModelConfig.ConvHead ? MovePlanes.Cells + 1 : ActionSpace.Size;
+    public int HeadPolicySize => Config.PolicyHead == ModelConfig.ConvHead ? ConvPolicyHead.Width : ActionSpace.Size;
 
     /// <summary>Where an action's logit sits in <see cref="ForwardHeads"/>' policy output when <paramref name="mover"/> is to move.</summary>
     public int HeadPolicyIndex(int action, Color mover) =>
@@ -39,15 +40,7 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// </summary>
     public void LegalLogits(ReadOnlySpan<float> headRow, ReadOnlySpan<int> legal, Color mover, Span<float> destination)
     {
-        if (Config.PolicyHead == ModelConfig.ConvHead)
-        {
-            var table = MovePlanes.Table(mover);
-            for (int i = 0; i < legal.Length; i++) destination[i] = headRow[table[legal[i]]];
-        }
-        else
-        {
-            for (int i = 0; i < legal.Length; i++) destination[i] = headRow[legal[i]];
-        }
+        for (int i = 0; i < legal.Length; i++) destination[i] = headRow[HeadPolicyIndex(legal[i], mover)];
     }
 
     /// <summary>Number of trainable scalars.</summary>
@@ -207,16 +200,20 @@ internal sealed class QuickCnnModel : PolicyValueModel
 /// <summary>
 /// The convolutional policy head: 3×3 convolution (BatchNorm for the ResNet), ReLU, then a 1×1 convolution to the
 /// <see cref="MovePlanes"/> planes plus a bias per cell, all in the side to move's frame. Its output is the planes'
-/// cells (N × (<see cref="MovePlanes.Cells"/> + 1), the spare last column 0); <see cref="ToActions"/> reads the 13,527
+/// cells (N × <see cref="Width"/>, zeros after the planes' cells); <see cref="ToActions"/> reads the 13,527
 /// action logits out of them with the colour-aware map.
 /// </summary>
 internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
 {
-    // Process-wide constants: kept out of whatever dispose scope is open when they are first used.
-    private static readonly Tensor BlackTable = Table(Color.Black), WhiteTable = Table(Color.White);
+    // Process-wide constants, one pair per device they are used on; kept out of whatever dispose scope is open when they
+    // are made.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Tensor Black, Tensor White)> Tables = new();
 
-    private static Tensor Table(Color mover) =>
-        torch.tensor(MovePlanes.Table(mover).ToArray().Select(i => (long)i).ToArray()).DetachFromDisposeScope();
+    private static (Tensor Black, Tensor White) TablesOn(Device device) =>
+        Tables.GetOrAdd(device.ToString(), _ => (Table(Color.Black, device), Table(Color.White, device)));
+
+    private static Tensor Table(Color mover, Device device) =>
+        torch.tensor(MovePlanes.Table(mover).ToArray().Select(i => (long)i).ToArray(), device: device).DetachFromDisposeScope();
 
     private readonly nn.Module<Tensor, Tensor> _hidden, _planes;
 #pragma warning disable IDE1006 // the parameter's name in checkpoints
@@ -228,25 +225,34 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         _hidden = batchNorm
             ? nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3, hasBias: false), nn.BatchNorm2d(channels), nn.ReLU())
             : nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3), nn.ReLU());
-        _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false);
+        _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false, keepPaddedOutput: true);
         cell_bias = new Parameter(torch.zeros(MovePlanes.Cells));
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Entries per position of the head's output: the planes padded to whole channel blocks (see
+    /// <see cref="ChannelPaddedConv2d"/>) × 81. The padding planes are exactly 0, and the first of their cells is
+    /// <see cref="MovePlanes.Unmapped"/>.
+    /// </summary>
+    public static readonly int Width = ChannelPaddedConv2d.PadTo(MovePlanes.Planes) * 81;
+
     public override Tensor forward(Tensor h)
     {
-        var cells = _planes.forward(_hidden.forward(h)).flatten(1) + cell_bias;
-        return nn.functional.pad(cells, [0, 1]);
+        // The padded layout as the convolution returns it, so no copy of the N × Width output (or of its gradient) is made
+        // to slice the padding off or to append a spare column.
+        using var scope = torch.NewDisposeScope();
+        var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
+        return (_planes.forward(_hidden.forward(h)).flatten(1) + bias).MoveToOuterDisposeScope();
     }
 
     /// <summary>The 13,527 action logits of each position from the head's cells, by the colour to move read off the observation.</summary>
     public static Tensor ToActions(Tensor cells, Tensor observations)
     {
         using var scope = torch.NewDisposeScope();
-        var device = cells.device;
-        bool cpu = device.type == DeviceType.CPU;
-        var black = cells.index_select(1, cpu ? BlackTable : BlackTable.to(device));
-        var white = cells.index_select(1, cpu ? WhiteTable : WhiteTable.to(device));
+        var tables = TablesOn(cells.device);
+        var black = cells.index_select(1, tables.Black);
+        var white = cells.index_select(1, tables.White);
         var blackToMove = observations.select(1, ObservationEncoder.SideToMovePlane).select(1, 0).select(1, 0).gt(Scalars.Of(0.5)).unsqueeze(1);
         return torch.where(blackToMove, black, white).MoveToOuterDisposeScope();
     }
