@@ -34,6 +34,11 @@ internal static class EvaluateCommand
         {
             Description = "Opponent: random, heuristic, ckpt:<path> or usi:\"<command line>\". Repeat for several.",
         };
+        var opponentNames = new Option<string[]>("--opponent-name")
+        {
+            Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
+                "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
+        };
         var games = new Option<int?>("--games", "-n") { Description = "Games to play (default 20, or evaluation.num_games); rounded up to whole colour-swapped pairs." };
         var concurrency = new Option<int?>("--concurrency", "-j") { Description = "Games played at once (default 4, or evaluation.max_concurrent_games)." };
         var openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
@@ -50,6 +55,11 @@ internal static class EvaluateCommand
         var resignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." };
         var usiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
         var usiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
+        var usiReadyTimeout = new Option<double>("--usi-ready-timeout")
+        {
+            Description = "Seconds a USI engine may take to answer readyok (a large USI_Hash or many Threads take long, more so on a busy machine).",
+            DefaultValueFactory = _ => 120,
+        };
         var device = new Option<string>("--device") { Description = "Device for network players: cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         var resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
@@ -59,8 +69,8 @@ internal static class EvaluateCommand
             "Play a checkpoint against opponents (colour-swapped pairs), store each game as it ends, and report Elo with 95% intervals. " +
             "Running the same command again resumes an interrupted evaluation.")
         {
-            agent, agentName, strategy, opponents, games, concurrency, openings, shuffle, sprt, db, config, set, seed, maxPlies, moveTimeout, gameTimeout,
-            temperature, resignValue, usiLimit, usiOption, device, resume, json, report,
+            agent, agentName, strategy, opponents, opponentNames, games, concurrency, openings, shuffle, sprt, db, config, set, seed, maxPlies, moveTimeout, gameTimeout,
+            temperature, resignValue, usiLimit, usiOption, usiReadyTimeout, device, resume, json, report,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -81,6 +91,14 @@ internal static class EvaluateCommand
             var opponentSpecs = new List<OpponentSpec>();
             foreach (string text in result.GetValue(opponents) ?? [])
                 opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(text)));
+            string[] names = result.GetValue(opponentNames) ?? [];
+            if (names.Length > opponentSpecs.Count)
+                throw new UserInputException($"--opponent-name: {names.Length} names given for {opponentSpecs.Count} --opponent options; name each opponent at most once, in order");
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (string.IsNullOrWhiteSpace(names[i])) throw new UserInputException($"--opponent-name: expected a name, found '{names[i]}'");
+                opponentSpecs[i] = opponentSpecs[i].Named(names[i].Trim());
+            }
             if (opponentSpecs.Count == 0 && strategyName == "single_opponent" && !strategyParams.Has("opponent_name") && section.String("opponent_type") is { } legacy)
                 opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(legacy, "evaluation.opponent_type")));
 
@@ -122,6 +140,7 @@ internal static class EvaluateCommand
             {
                 Limits = ParseUsiLimit(result.GetValue(usiLimit)!),
                 EngineOptions = ParseAssignments(result.GetValue(usiOption) ?? [], "--usi-option"),
+                ReadyTimeout = PositiveSeconds(result.GetValue(usiReadyTimeout), "--usi-ready-timeout"),
                 StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(db)!)),
             };
 
@@ -130,8 +149,18 @@ internal static class EvaluateCommand
             IPlayerFactory agentFactory;
             if (agentText is "random" or "heuristic" || agentText.StartsWith("usi:", StringComparison.Ordinal))
             {
-                var spec = Wrap(() => OpponentSpec.Parse(agentText, "--agent"));
-                agentFactory = participants.Get(spec with { Name = result.GetValue(agentName) ?? $"agent-{spec.Name}" });
+                var parsed = Wrap(() => OpponentSpec.Parse(agentText, "--agent"));
+                var spec = result.GetValue(agentName) is { } given ? parsed.Named(given) : parsed with { Name = $"agent-{parsed.Name}" }; // keyed apart from the same engine as an opponent
+                try
+                {
+                    await participants.PrepareAsync([spec], cancellationToken);
+                }
+                catch (PlayerStartException e)
+                {
+                    stderr.WriteLine($"error: --agent: {e.Message}");
+                    return ExitCodes.Failure;
+                }
+                agentFactory = Wrap(() => participants.Get(spec));
             }
             else
             {
@@ -186,6 +215,14 @@ internal static class EvaluateCommand
                 stderr.WriteLine($"error: the evaluation stopped: {e.Message} Its finished games are stored; the evaluation is marked failed.");
                 return ExitCodes.Failure;
             }
+            catch (PlayerStartException e)
+            {
+                // Before any game (an engine that will not start) or during the evaluation after retries; unplayed games are
+                // not scored, and running the same command again plays them.
+                line.Finish();
+                stderr.WriteLine($"error: {e.Message} Finished games are stored; run the same command again to play the rest.");
+                return ExitCodes.Failure;
+            }
             line.Finish();
 
             if (result.GetValue(json)) stdout.WriteLine(ReportJson.Summary(evaluation).ToJsonString());
@@ -226,6 +263,11 @@ internal static class EvaluateCommand
             _ => throw new UserInputException($"--usi-limit: unknown limit '{parts[0]}' (movetime, byoyomi, nodes, depth)"),
         };
     }
+
+    private static TimeSpan PositiveSeconds(double seconds, string option) =>
+        double.IsFinite(seconds) && seconds > 0 && seconds <= TimeSpan.MaxValue.TotalSeconds / 2
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new UserInputException($"{option}: expected a positive number of seconds, found {seconds.ToString(CultureInfo.InvariantCulture)}");
 
     private static Dictionary<string, string> ParseAssignments(IEnumerable<string> items, string option)
     {

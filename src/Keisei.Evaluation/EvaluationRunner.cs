@@ -98,6 +98,8 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         var context = new PlanContext(request.Agent.Descriptor.Name, request.Opponents, request.NumGames, request.Openings,
             name => pool.FirstOrDefault(r => r.Name == name && r.Rated)?.Rating);
         var matchups = request.Strategy.Plan(context);
+        // Engines are started once before any game: one that cannot start is an error here, not a string of lost games.
+        await participants.PrepareAsync(matchups.SelectMany(m => m.A is null ? [m.B] : new[] { m.A, m.B }), cancellationToken).ConfigureAwait(false);
         var schedule = Schedule(request, matchups);
         if (schedule.Count == 0) throw new EvaluationConfigException("the evaluation plans no games");
 
@@ -142,9 +144,10 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         {
             await PlayAsync().ConfigureAwait(false);
         }
-        catch (NonFiniteOutputException e)
+        catch (Exception e) when (e is NonFiniteOutputException or PlayerStartException)
         {
-            // A network that answers NaN: the evaluation fails (its finished games stay stored) rather than score garbage.
+            // A network that answers NaN, or a player that could not be started for a game even after retries: the evaluation
+            // fails (its finished games stay stored; run it again to finish) rather than score garbage or unplayed games.
             store.SetEvaluationStatus(evaluationId, "failed", new System.Text.Json.Nodes.JsonObject { ["error"] = e.Message }.ToJsonString());
             throw;
         }
@@ -249,7 +252,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
 
     private static string Identity(PlayerDescriptor d) => $"{d.Name}/{d.Kind}/{d.CheckpointSha256}/{d.EngineCommand}/{d.Details}";
 
-    private static string PlanJson(EvaluationRequest request, IReadOnlyList<Matchup> matchups) => JsonSerializer.Serialize(new
+    private string PlanJson(EvaluationRequest request, IReadOnlyList<Matchup> matchups) => JsonSerializer.Serialize(new
     {
         strategy = request.Strategy.Name,
         strategy_params = JsonDocument.Parse(request.StrategyConfigJson).RootElement,
@@ -258,7 +261,13 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         max_plies = request.Arena.Rules.MaxPlies,
         concurrency = request.Arena.Concurrency,
         sprt = request.Sprt?.ToString(),
-        matches = matchups.Select(m => new { a = m.A?.Name ?? request.Agent.Descriptor.Name, b = m.B.Name, games = m.Games, m.CaseName }),
+        matches = matchups.Select(m => new
+        {
+            a = (m.A is null ? request.Agent : participants.Get(m.A)).Descriptor.Name,
+            b = participants.Get(m.B).Descriptor.Name,
+            games = m.Games,
+            m.CaseName,
+        }),
     });
 
     /// <summary>Results gathered so far, from the agent's side.</summary>

@@ -73,6 +73,42 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnEngineProgramThatCannotStartIsAnErrorNamingTheCommandBeforeAnyGame()
+    {
+        string program = PathOf("no-such-engine");
+        var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", $"usi:\"{program}\"", "--games", "4", "--db", PathOf("m.db"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(program, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        using var store = ResultsStore.Open(PathOf("m.db"));
+        Assert.Empty(store.Evaluations());
+    }
+
+    [Theory]
+    [InlineData("usi:\"\"", "no command")]
+    [InlineData("usi:", "no command")]
+    public void AUsiOpponentWithoutACommandIsBadInput(string opponent, string expected)
+    {
+        var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", opponent, "--db", PathOf("n.db"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+    }
+
+    [Fact]
+    public void OpponentNamesNameTheOpponentsInOrder()
+    {
+        var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--strategy", "tournament", "--opponent", "random", "--opponent", "heuristic",
+            "--opponent-name", "mover", "--opponent-name", "greedy", "--games", "2", "--max-plies", "40", "--db", PathOf("o.db"), "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(["greedy", "mover"], doc.RootElement.GetProperty("opponents").EnumerateArray().Select(o => o.GetProperty("opponent").GetString()).Order());
+
+        var extra = CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", "random", "--opponent-name", "a", "--opponent-name", "b", "--db", PathOf("o.db"));
+        Assert.Equal(2, extra.ExitCode);
+        Assert.Contains("--opponent-name: 2 names given for 1 --opponent", extra.Stderr);
+    }
+
+    [Fact]
     public void AMissingCheckpointNamesTheFile()
     {
         var result = CliRunner.Run("evaluate", "--agent", PathOf("nope.ckpt"), "--opponent", "random", "--db", PathOf("d.db"));

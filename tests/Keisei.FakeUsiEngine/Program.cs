@@ -5,9 +5,11 @@ namespace Keisei.FakeUsiEngine;
 
 /// <summary>
 /// A scriptable USI engine for tests: <c>dotnet Keisei.FakeUsiEngine.dll &lt;mode&gt; [--seed N] [--after N]
-/// [--delay-ms N] [--think-ms N] [--no-bestmove]</c>. Modes: random, crash, hang, illegal, garbage,
-/// slowstart, noready, resign, win, stderr. Every faulty mode plays random legal moves for its first
-/// <c>--after</c> searches (default 0), then misbehaves.
+/// [--delay-ms N] [--think-ms N] [--no-bestmove] [--starts FILE (--fail-start-every K | --fail-start-from N)]</c>. Modes:
+/// random, crash, hang, illegal, garbage, slowstart, noready, resign, win, stderr. Every faulty mode plays random legal
+/// moves for its first <c>--after</c> searches (default 0), then misbehaves. With <c>--starts</c> each process counts
+/// itself in FILE (shared by concurrent processes) and, when its number n (1-based) has n % K == 0 or n ≥ N, exits at
+/// <c>isready</c> without answering: a start-up that fails.
 /// </summary>
 internal static class Program
 {
@@ -33,6 +35,8 @@ internal sealed class FakeEngine
     private readonly int _delayMs;
     private readonly int _thinkMs;
     private readonly bool _noBestMove;
+    private readonly string? _starts;
+    private readonly int _failStartEvery, _failStartFrom;
     private readonly Lock _outLock = new();
     private Position _position = Position.StartPosition();
     private int _searches;
@@ -52,6 +56,9 @@ internal sealed class FakeEngine
                 case "--delay-ms": _delayMs = Int(args, ++i); break;
                 case "--think-ms": _thinkMs = Int(args, ++i); break;
                 case "--no-bestmove": _noBestMove = true; break;
+                case "--starts": _starts = args[++i]; break;
+                case "--fail-start-every": _failStartEvery = Int(args, ++i); break;
+                case "--fail-start-from": _failStartFrom = Int(args, ++i); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
@@ -61,8 +68,37 @@ internal sealed class FakeEngine
 
     private static int Int(string[] args, int i) => int.Parse(args[i], CultureInfo.InvariantCulture);
 
+    /// <summary>Adds one to the number in <paramref name="path"/> under an exclusive lock and returns it.</summary>
+    private static int CountStart(string path)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                using var reader = new StreamReader(file, leaveOpen: true);
+                string text = reader.ReadToEnd().Trim();
+                int n = (text.Length == 0 ? 0 : int.Parse(text, CultureInfo.InvariantCulture)) + 1;
+                file.SetLength(0);
+                using var writer = new StreamWriter(file);
+                writer.Write(n.ToString(CultureInfo.InvariantCulture));
+                return n;
+            }
+            catch (IOException) when (attempt < 1000)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
     public int Run()
     {
+        bool failStart = false;
+        if (_starts is not null)
+        {
+            int n = CountStart(_starts);
+            failStart = (_failStartEvery > 0 && n % _failStartEvery == 0) || (_failStartFrom > 0 && n >= _failStartFrom);
+        }
         if (_mode == "stderr") Noise(2000);
         string? line;
         while ((line = Console.In.ReadLine()) is not null)
@@ -84,6 +120,7 @@ internal sealed class FakeEngine
                     Say("usiok");
                     break;
                 case "isready":
+                    if (failStart) return 4;
                     if (_mode != "noready") Say("readyok");
                     break;
                 case "position":

@@ -52,6 +52,12 @@ public sealed record ArenaOptions
     public float? ResignValue { get; init; }
 
     public int ResignMoves { get; init; } = 3;
+
+    /// <summary>Tries to start a player for one game before the evaluation stops with <see cref="PlayerStartException"/>.</summary>
+    public int StartAttempts { get; init; } = 3;
+
+    /// <summary>Wait after the first failed start; doubled after each further one.</summary>
+    public TimeSpan StartRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -59,7 +65,7 @@ public sealed record ArenaOptions
 /// fault is a loss for that side with its reason; every finished game is handed to the caller at once. Cancellation aborts
 /// the games in progress (they are not reported, so a resumed run plays them again) and returns.
 /// </summary>
-public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, EvaluationThrottle? throttle = null)
+public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = null, EvaluationThrottle? throttle = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -68,7 +74,8 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
     /// <summary>
     /// Plays every game; <paramref name="onFinished"/> runs once per finished game (serialised, in finishing order). A
     /// network that answers NaN is not a player at fault but a broken one: its <see cref="NonFiniteOutputException"/>
-    /// stops every game and ends the run.
+    /// stops every game and ends the run; so does a <see cref="PlayerStartException"/> (a player that could not be started
+    /// for a game in <see cref="ArenaOptions.StartAttempts"/> tries), since a game that never started has no result.
     /// </summary>
     public async Task RunAsync(IReadOnlyList<ScheduledGame> games, Func<PlayedGame, CancellationToken, ValueTask> onFinished,
         CancellationToken cancellationToken)
@@ -82,7 +89,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
             {
                 await Worker(slot, broken.Token).ConfigureAwait(false);
             }
-            catch (NonFiniteOutputException)
+            catch (Exception e) when (e is NonFiniteOutputException or PlayerStartException)
             {
                 await broken.CancelAsync().ConfigureAwait(false);
                 throw;
@@ -136,9 +143,9 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
         var held = TimeSpan.Zero;
         try
         {
-            black = await CreatePlayerAsync(game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
-            white = await CreatePlayerAsync(game, Color.White, scheduled.White, scheduled.Seed * 2 + 1, cancellationToken).ConfigureAwait(false);
-            if (game.IsOver) return Finish();
+            if (game.IsOver) return Finish(); // an opening that is already decided
+            black = await CreatePlayerAsync(scheduled, game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
+            white = await CreatePlayerAsync(scheduled, game, Color.White, scheduled.White, scheduled.Seed * 2 + 1, cancellationToken).ConfigureAwait(false);
             int lowValueBlack = 0, lowValueWhite = 0;
             while (!game.IsOver)
             {
@@ -237,43 +244,46 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
     }
 
     /// <summary>
-    /// Creates and starts one side's player; a failure to start is that side's loss. A player that was created but failed
-    /// to start (or was cancelled while starting) is disposed here, since nobody else holds it: an engine whose handshake
-    /// succeeded and whose <c>readyok</c> never came would otherwise run on unreaped.
+    /// Creates and starts one side's player. Starting is not playing: a player that fails to start is retried (up to
+    /// <see cref="ArenaOptions.StartAttempts"/> tries, each failure logged with its message) and never scored; after the
+    /// last try <see cref="PlayerStartException"/> stops the run. A player that was created but failed to start (or was
+    /// cancelled while starting) is disposed here, since nobody else holds it: an engine whose handshake succeeded and whose
+    /// <c>readyok</c> never came would otherwise run on unreaped.
     /// </summary>
-    private async Task<IPlayer?> CreatePlayerAsync(Game game, Color color, IPlayerFactory factory, int seed, CancellationToken cancellationToken)
+    private async Task<IPlayer> CreatePlayerAsync(ScheduledGame scheduled, Game game, Color color, IPlayerFactory factory, int seed,
+        CancellationToken cancellationToken)
     {
-        if (game.IsOver) return null;
-        try
+        var delay = Options.StartRetryDelay;
+        for (int attempt = 1; ; attempt++)
         {
-            var player = await factory.CreateAsync(seed, cancellationToken).ConfigureAwait(false);
+            IPlayer? player = null;
             try
             {
+                player = await factory.CreateAsync(seed, cancellationToken).ConfigureAwait(false);
                 await player.StartGameAsync(game, color, cancellationToken).ConfigureAwait(false);
+                return player;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (player is not null) await DisposeQuietlyAsync(player, color).ConfigureAwait(false);
+                string message = e is PlayerStartException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                LogStartFailed(_logger, factory.Descriptor.Name, color, scheduled.Index, attempt, Options.StartAttempts, message);
+                if (attempt >= Options.StartAttempts)
+                    throw new PlayerStartException(
+                        $"{factory.Descriptor.Name} could not be started for game {scheduled.Index + 1} in {attempt} tries: {message}", e);
             }
             catch
             {
-                await DisposeQuietlyAsync(player, color).ConfigureAwait(false);
+                if (player is not null) await DisposeQuietlyAsync(player, color).ConfigureAwait(false);
                 throw;
             }
-            return player;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (PlayerFaultException e)
-        {
-            game.Forfeit(color, e.Reason);
-            return null;
-        }
-        catch (Exception e)
-        {
-            _logger.LogWarning(e, "Could not start {Player} as {Color}", factory.Descriptor.Name, color);
-            game.Forfeit(color, TerminationReason.Disconnect);
-            return null;
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay *= 2;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start {Player} as {Color} for game {Index} (try {Attempt} of {Attempts}): {Reason}")]
+    private static partial void LogStartFailed(ILogger logger, string player, Color color, int index, int attempt, int attempts, string reason);
 
     private async Task DisposeQuietlyAsync(IPlayer player, Color color)
     {

@@ -29,6 +29,13 @@ public sealed class PlayerFaultException(TerminationReason reason, string messag
     public TerminationReason Reason { get; } = reason;
 }
 
+/// <summary>
+/// A player could not be started or made ready for a game (an engine program that will not run, a handshake or
+/// <c>readyok</c> that never comes). No game was played, so it is never scored: the arena retries the start a few times
+/// and then stops the evaluation with this exception.
+/// </summary>
+public sealed class PlayerStartException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>One side of one game: chooses moves for positions under a time limit. Created per game by an <see cref="IPlayerFactory"/>.</summary>
 public interface IPlayer : IAsyncDisposable
 {

@@ -18,8 +18,26 @@ public sealed record UsiPlayOptions
     /// <summary>Folder for engine stderr logs (one file per participant); null discards stderr.</summary>
     public string? StderrLogDirectory { get; init; }
 
-    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
-    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Longest wait for <c>usiok</c> after <c>usi</c>.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Longest wait for <c>readyok</c> after <c>isready</c>. Generous by default: an engine allocating a large hash table
+    /// or starting many threads can take long, the more so on a busy machine.
+    /// </summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>What changes how the engine plays besides the engine itself: the go limit and the options sent.</summary>
+    public string Settings
+    {
+        get
+        {
+            string go = Limits.ToGoCommand()["go ".Length..];
+            return EngineOptions.Count == 0
+                ? go
+                : go + ", " + string.Join(", ", EngineOptions.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}"));
+        }
+    }
 }
 
 /// <summary>An external USI engine as a player: one engine process per game, always reaped. Faults become losses with their reason.</summary>
@@ -29,28 +47,16 @@ public sealed class UsiPlayer(string name, string commandLine, UsiPlayOptions op
 
     public async ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken)
     {
-        var engineOptions = new UsiEngineOptions
-        {
-            Command = commandLine,
-            Name = name,
-            WorkingDirectory = options.WorkingDirectory,
-            Options = options.EngineOptions,
-            HandshakeTimeout = options.HandshakeTimeout,
-            ReadyTimeout = options.ReadyTimeout,
-            StderrLogPath = options.StderrLogDirectory is null ? null : Path.Combine(options.StderrLogDirectory, $"{Sanitize(name)}.stderr.log"),
-        };
+        string? stderrLog = options.StderrLogDirectory is null ? null : Path.Combine(options.StderrLogDirectory, $"{Sanitize(name)}.stderr.log");
+        var engineOptions = UsiPlayerFactory.EngineOptions(name, commandLine, options, stderrLog);
+        _engine = await UsiPlayerFactory.StartEngineAsync(engineOptions, commandLine, options, logger, cancellationToken).ConfigureAwait(false);
         try
         {
-            _engine = await UsiEngine.StartAsync(engineOptions, logger, cancellationToken).ConfigureAwait(false);
             await _engine.NewGameAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (UsiEngineException e)
         {
-            throw Fault(e);
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or FileNotFoundException or ArgumentException or InvalidOperationException)
-        {
-            throw new PlayerFaultException(TerminationReason.Disconnect, $"engine '{name}' could not be started ({commandLine}): {e.Message}", e);
+            throw UsiPlayerFactory.StartFailure(e, commandLine, options);
         }
     }
 
@@ -102,13 +108,100 @@ public sealed class UsiPlayer(string name, string commandLine, UsiPlayOptions op
     }
 }
 
-/// <summary>Makes <see cref="UsiPlayer"/>s for one engine command line.</summary>
-public sealed class UsiPlayerFactory(string name, string commandLine, UsiPlayOptions options, ILogger? logger = null) : IPlayerFactory
+/// <summary>
+/// Makes <see cref="UsiPlayer"/>s for one engine command line. Made by <see cref="StartAsync"/>, which starts the engine
+/// once before any game: a program that cannot be started is an error up front, and the engine's <c>id name</c> becomes
+/// part of the participant's identity.
+/// </summary>
+public sealed class UsiPlayerFactory : IPlayerFactory
 {
-    public PlayerDescriptor Descriptor { get; } = new(name, "usi", EngineCommand: commandLine);
+    private readonly string _name, _commandLine;
+    private readonly UsiPlayOptions _options;
+    private readonly ILogger? _logger;
+
+    private UsiPlayerFactory(PlayerDescriptor descriptor, string commandLine, UsiPlayOptions options, ILogger? logger)
+    {
+        Descriptor = descriptor;
+        _name = descriptor.Name;
+        _commandLine = commandLine;
+        _options = options;
+        _logger = logger;
+    }
+
+    public PlayerDescriptor Descriptor { get; }
+
+    /// <summary>
+    /// Starts the engine once (handshake, options, <c>readyok</c>) to learn its <c>id name</c>, then stops it. The
+    /// participant is named <paramref name="name"/> when given, else after the engine's <c>id name</c> (or the program's
+    /// file name) and <see cref="UsiPlayOptions.Settings"/>, so other limits or options make another participant.
+    /// </summary>
+    /// <exception cref="PlayerStartException">The engine cannot be started or made ready; the message names the command.</exception>
+    public static async Task<UsiPlayerFactory> StartAsync(string? name, string commandLine, UsiPlayOptions options, ILogger? logger,
+        CancellationToken cancellationToken)
+    {
+        string program = ProgramName(commandLine);
+        var engineOptions = EngineOptions(name ?? program, commandLine, options, stderrLog: null);
+        string? idName, author;
+        await using (var engine = await StartEngineAsync(engineOptions, commandLine, options, logger, cancellationToken).ConfigureAwait(false))
+        {
+            idName = engine.IdName;
+            author = engine.Author;
+        }
+        string engineName = string.IsNullOrWhiteSpace(idName) ? program : idName.Trim();
+        string details = $"id name: {idName ?? "(none)"}; author: {author ?? "(none)"}; {options.Settings}";
+        var descriptor = new PlayerDescriptor(name ?? $"{engineName} ({options.Settings})", "usi", EngineCommand: commandLine, Details: details);
+        return new UsiPlayerFactory(descriptor, commandLine, options, logger);
+    }
 
     public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IPlayer>(new UsiPlayer(name, commandLine, options, logger));
+        ValueTask.FromResult<IPlayer>(new UsiPlayer(_name, _commandLine, _options, _logger));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The program of a command line, without its folder: <c>YaneuraOu</c> for <c>/opt/engines/YaneuraOu -x</c>.</summary>
+    internal static string ProgramName(string commandLine)
+    {
+        string program = commandLine.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim('"') ?? "";
+        return Path.GetFileName(program);
+    }
+
+    internal static UsiEngineOptions EngineOptions(string name, string commandLine, UsiPlayOptions options, string? stderrLog) => new()
+    {
+        Command = commandLine,
+        Name = name,
+        WorkingDirectory = options.WorkingDirectory,
+        Options = options.EngineOptions,
+        HandshakeTimeout = options.HandshakeTimeout,
+        ReadyTimeout = options.ReadyTimeout,
+        StderrLogPath = stderrLog,
+    };
+
+    /// <summary>Starts an engine process and makes it ready; every failure is a <see cref="PlayerStartException"/> naming the command.</summary>
+    internal static async Task<UsiEngine> StartEngineAsync(UsiEngineOptions engineOptions, string commandLine, UsiPlayOptions options, ILogger? logger,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UsiEngine.StartAsync(engineOptions, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsiEngineException e)
+        {
+            throw StartFailure(e, commandLine, options);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or FileNotFoundException or ArgumentException or InvalidOperationException)
+        {
+            throw new PlayerStartException($"engine '{engineOptions.Name}' could not be started ({commandLine}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>A start-up failure; a stall (no <c>usiok</c>/<c>readyok</c> in time) gets a hint about the usual cause.</summary>
+    internal static PlayerStartException StartFailure(UsiEngineException e, string commandLine, UsiPlayOptions? options = null)
+    {
+        string hint = e.Kind == UsiFault.Stall
+            ? " Engines with a large USI_Hash or many Threads can take long to get ready, the more so several at once on a busy " +
+              $"machine: allow more time (--usi-ready-timeout, now {(options?.ReadyTimeout ?? default).TotalSeconds:0.#} s) or set smaller " +
+              "values (--usi-option USI_Hash=256 --usi-option Threads=1)."
+            : "";
+        return new PlayerStartException($"{e.Message} (command: {commandLine}).{hint}", e);
+    }
 }

@@ -197,10 +197,15 @@ public sealed class ResultsStore : IDisposable
             var existing = FindPlayerLocked(player.Name);
             if (existing is not null)
             {
-                if (existing.Kind != player.Kind || existing.CheckpointSha256 != player.CheckpointSha256 || existing.EngineCommand != player.EngineCommand)
+                // Everything that changes play is part of a participant: for an engine its command, id name, limits and options.
+                string? details = PlayerDetailsLocked(existing.Id);
+                if (existing.Kind != player.Kind || existing.CheckpointSha256 != player.CheckpointSha256 || existing.EngineCommand != player.EngineCommand
+                    || details != player.Details)
                     throw new ResultsStoreException(
                         $"Results database '{Path}': the name '{player.Name}' already belongs to a different participant " +
-                        $"({existing.Kind}{(existing.CheckpointSha256 is null ? "" : ", sha256 " + existing.CheckpointSha256[..12])}); give this one another name.");
+                        $"({existing.Kind}{(existing.CheckpointSha256 is null ? "" : ", sha256 " + existing.CheckpointSha256[..12])}" +
+                        $"{(existing.EngineCommand is null ? "" : ", command " + existing.EngineCommand)}{(details is null ? "" : ", " + details)}); " +
+                        "give this one another name (--agent-name, --opponent-name, or name: in a pool entry).");
                 return existing.Id;
             }
             using var cmd = Command("""
@@ -216,6 +221,13 @@ public sealed class ResultsStore : IDisposable
             cmd.Parameters.AddWithValue("$now", Now());
             return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
+    }
+
+    private string? PlayerDetailsLocked(long id)
+    {
+        using var cmd = Command("SELECT details FROM players WHERE id = $id;");
+        cmd.Parameters.AddWithValue("$id", id);
+        return cmd.ExecuteScalar() is string text ? text : null;
     }
 
     public StoredPlayer? FindPlayer(string name)

@@ -15,6 +15,15 @@ public enum ParticipantKind
 /// </summary>
 public sealed record OpponentSpec(string Name, ParticipantKind Kind, string? Path = null, string? Command = null, double? InitialRating = null)
 {
+    /// <summary>
+    /// True when <see cref="Name"/> was made up from the command or path rather than given. An unnamed USI engine is keyed by
+    /// its whole command line here and named after its <c>id name</c> and settings once started.
+    /// </summary>
+    public bool NameIsDerived { get; init; }
+
+    /// <summary>This participant under a name the user gave.</summary>
+    public OpponentSpec Named(string name) => this with { Name = name, NameIsDerived = false };
+
     /// <summary>Parses the command-line form.</summary>
     /// <exception cref="EvaluationConfigException">Unknown form; the message lists the accepted ones.</exception>
     public static OpponentSpec Parse(string text, string where = "--opponent")
@@ -25,13 +34,13 @@ public sealed record OpponentSpec(string Name, ParticipantKind Kind, string? Pat
         if (text.StartsWith("ckpt:", StringComparison.Ordinal) && text.Length > 5)
         {
             string path = text[5..];
-            return new(System.IO.Path.GetFileNameWithoutExtension(path), ParticipantKind.Checkpoint, path);
+            return new(System.IO.Path.GetFileNameWithoutExtension(path), ParticipantKind.Checkpoint, path) { NameIsDerived = true };
         }
-        if (text.StartsWith("usi:", StringComparison.Ordinal) && text.Length > 4)
+        if (text.StartsWith("usi:", StringComparison.Ordinal))
         {
-            string command = text[4..].Trim().Trim('"');
-            string program = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
-            return new($"usi:{System.IO.Path.GetFileName(program)}", ParticipantKind.Usi, Command: command);
+            string command = text[4..].Trim().Trim('"').Trim();
+            if (command.Length == 0) throw new EvaluationConfigException($"{where}: expected usi:\"<command line>\", found '{text}' (no command)");
+            return new($"usi:{command}", ParticipantKind.Usi, Command: command) { NameIsDerived = true };
         }
         throw new EvaluationConfigException($"{where}: expected random, heuristic, ckpt:<path> or usi:\"<command>\", found '{text}'");
     }
@@ -53,13 +62,15 @@ public sealed record OpponentSpec(string Name, ParticipantKind Kind, string? Pat
         string? command = entry.String("command");
         if (kind == ParticipantKind.Checkpoint && path is null) throw new EvaluationConfigException($"{entry.Path}.checkpoint_path: required for type checkpoint");
         if (kind == ParticipantKind.Usi && command is null) throw new EvaluationConfigException($"{entry.Path}.command: required for type usi");
-        string name = entry.String("name") ?? (kind switch
+        if (kind == ParticipantKind.Usi && command!.Trim().Length == 0) throw new EvaluationConfigException($"{entry.Path}.command: expected a command line, found an empty one");
+        string? given = entry.String("name");
+        string name = given ?? (kind switch
         {
             ParticipantKind.Checkpoint => System.IO.Path.GetFileNameWithoutExtension(path!),
-            ParticipantKind.Usi => $"usi:{System.IO.Path.GetFileName(command!.Split(' ')[0])}",
+            ParticipantKind.Usi => $"usi:{command!.Trim()}",
             _ => type,
         });
         double? rating = entry.Has("initial_rating") ? entry.Double("initial_rating", 1500) : null;
-        return new(name, kind, path, command, rating);
+        return new(name, kind, path, command, rating) { NameIsDerived = given is null };
     }
 }

@@ -162,18 +162,77 @@ public class ArenaTests
         }
     }
 
+    /// <summary>
+    /// Starting is not playing: a player that fails to start is disposed and retried, no game is scored, and after the last
+    /// try the run stops with the reason; one cancelled while starting is disposed too.
+    /// </summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task APlayerThatFailsOrIsCancelledWhileStartingIsDisposed(bool cancel)
+    public async Task APlayerThatFailsOrIsCancelledWhileStartingIsDisposedAndNoGameIsScored(bool cancel)
     {
         var failing = new FailingStartFactory(cancel);
         using var cts = new CancellationTokenSource();
         if (cancel) cts.CancelAfter(TimeSpan.FromMilliseconds(200));
-        var played = await Play(Pairs(failing, new RandomPlayerFactory("r"), 2), ct: cts.Token);
+        var options = new ArenaOptions { Concurrency = 3, Rules = new GameRules { MaxPlies = 300 }, StartAttempts = 3, StartRetryDelay = TimeSpan.FromMilliseconds(10) };
+        var played = new List<PlayedGame>();
+        var run = new MatchArena(options).RunAsync(Pairs(failing, new RandomPlayerFactory("r"), 2), (g, _) => { lock (played) played.Add(g); return ValueTask.CompletedTask; }, cts.Token);
+        if (cancel)
+        {
+            await run;
+        }
+        else
+        {
+            var e = await Assert.ThrowsAsync<PlayerStartException>(() => run);
+            Assert.Contains("failing-start could not be started", e.Message);
+            Assert.Contains("3 tries", e.Message);
+            Assert.Contains("no readyok", e.Message);
+            Assert.True(failing.Created >= 3, $"{failing.Created} starts: not retried");
+        }
         Assert.True(failing.Created > 0);
         Assert.Equal(failing.Created, failing.Disposed);
-        if (!cancel) Assert.All(played, g => Assert.Equal(TerminationReason.Stall, g.Termination));
+        Assert.DoesNotContain(played, g => g.Scheduled.Black == failing || g.Scheduled.White == failing);
+    }
+
+    [Fact]
+    public async Task APlayerThatFailsToStartOnceIsRetriedAndTheGameIsPlayedNormally()
+    {
+        var flaky = new FlakyStartFactory();
+        var played = await Play(Pairs(flaky, new RandomPlayerFactory("r"), 2),
+            new ArenaOptions { Concurrency = 1, Rules = new GameRules { MaxPlies = 40 }, StartRetryDelay = TimeSpan.FromMilliseconds(10) });
+        Assert.Equal(4, played.Count);
+        Assert.All(played, g => Assert.True(g.Plies > 0, $"{g.Termination} at ply 0 ({g.Detail})"));
+        Assert.Equal(8, flaky.Created); // every other start fails: two tries per game
+    }
+
+    /// <summary>Players whose every odd-numbered start fails.</summary>
+    private sealed class FlakyStartFactory : IPlayerFactory
+    {
+        private readonly RandomPlayerFactory _inner = new("flaky");
+        public int Created;
+
+        public PlayerDescriptor Descriptor { get; } = new("flaky", "test");
+
+        public async ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken)
+        {
+            int n = Interlocked.Increment(ref Created);
+            var inner = await _inner.CreateAsync(gameSeed, cancellationToken);
+            return n % 2 == 1 ? new FailOnStart(inner) : inner;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private sealed class FailOnStart(IPlayer inner) : IPlayer
+        {
+            public ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken) =>
+                throw new PlayerStartException("engine 'flaky' did not answer readyok");
+
+            public ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken) => inner.ChooseAsync(game, timeLimit, cancellationToken);
+
+            public ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken) => inner.EndGameAsync(game, color, cancellationToken);
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
     }
 
     /// <summary>A network that answers NaN is broken, not beaten: no game is scored, every game stops, the run fails.</summary>
