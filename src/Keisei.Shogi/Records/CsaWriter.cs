@@ -54,7 +54,12 @@ public static class CsaWriter
             position.DoMove(move);
         }
 
-        if (EndToken(record, position.SideToMove) is { } token) sb.Append(token).Append('\n');
+        if (EndToken(record, position.SideToMove) is { } token)
+        {
+            sb.Append(token).Append('\n');
+            // '* comments belong to the move (here the end token) before them.
+            foreach (string line in RecordSupport.EndComments(record)) sb.Append("'*").Append(line).Append('\n');
+        }
         return sb.ToString();
     }
 
@@ -108,7 +113,10 @@ public static class CsaWriter
         }
     }
 
-    /// <summary>The <c>%</c> token for how the game ended, or null for a game without a termination.</summary>
+    /// <summary>
+    /// The <c>%</c> token for how the game ended, or null for a game without a termination. An engine fault (disconnect,
+    /// stall) is an illegal action of the side at fault, so that a reader sees the winner.
+    /// </summary>
     private static string? EndToken(GameRecord record, Color sideToMove)
     {
         var loser = RecordSupport.Winner(record, sideToMove).Opponent();
@@ -119,13 +127,14 @@ public static class CsaWriter
             TerminationReason.Resignation => "%TORYO",
             TerminationReason.Checkmate => "%TSUMI",
             TerminationReason.Sennichite => "%SENNICHITE",
-            TerminationReason.PerpetualCheck or TerminationReason.IllegalDeclaration => illegalAction,
+            TerminationReason.PerpetualCheck or TerminationReason.IllegalDeclaration
+                or TerminationReason.Disconnect or TerminationReason.Stall => illegalAction,
             // %ILLEGAL_MOVE means the side to move played the illegal move; otherwise name the loser explicitly.
             TerminationReason.IllegalMove => loser == sideToMove ? "%ILLEGAL_MOVE" : illegalAction,
             TerminationReason.TimeForfeit => "%TIME_UP",
             TerminationReason.EnteringKing => "%KACHI",
-            TerminationReason.MaxMoves => "%JISHOGI",
-            TerminationReason.Aborted or TerminationReason.Disconnect or TerminationReason.Stall => "%CHUDAN",
+            TerminationReason.MaxMoves => "%MAX_MOVES",
+            TerminationReason.Aborted => "%CHUDAN",
             _ => throw new ArgumentOutOfRangeException(nameof(record), record.Termination, "unknown termination reason"),
         };
     }
