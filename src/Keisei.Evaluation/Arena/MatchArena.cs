@@ -13,13 +13,15 @@ namespace Keisei.Evaluation.Arena;
 public sealed record ScheduledGame(int Index, int PairIndex, Opening Opening, IPlayerFactory Black, IPlayerFactory White, int Seed);
 
 /// <summary>A finished game as the arena reports it.</summary>
+/// <param name="MoveTimes">Time each move of <paramref name="Moves"/> took: from asking the player to its answer.</param>
 public sealed record PlayedGame(
     ScheduledGame Scheduled,
     IReadOnlyList<Move> Moves,
     GameResult Result,
     TerminationReason Termination,
     TimeSpan Duration,
-    string? Detail)
+    string? Detail,
+    IReadOnlyList<TimeSpan> MoveTimes)
 {
     public int Plies => Moves.Count;
 
@@ -134,6 +136,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
         IPlayer? black = null, white = null;
         // Time spent held by the throttle between moves is not the players' time: the game time limit counts the rest.
         var held = TimeSpan.Zero;
+        var moveTimes = new List<TimeSpan>();
         try
         {
             black = await CreatePlayerAsync(game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
@@ -160,6 +163,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
                     break;
                 }
                 PlayerAction action;
+                long askedAt = Stopwatch.GetTimestamp();
                 using (var moveLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     moveLimit.CancelAfter(moveTime);
@@ -216,7 +220,8 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
                                 break;
                             }
                         }
-                        if (!game.Play(action.Move)) detail = $"{side} played the illegal move {action.Move.ToUsi()}";
+                        if (game.Play(action.Move)) moveTimes.Add(Stopwatch.GetElapsedTime(askedAt));
+                        else detail = $"{side} played the illegal move {action.Move.ToUsi()}";
                         break;
                 }
             }
@@ -233,7 +238,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
         }
 
         // The game's time is the players' time, without the time the throttle held it.
-        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed - held, detail);
+        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed - held, detail, moveTimes.ToArray());
     }
 
     /// <summary>
