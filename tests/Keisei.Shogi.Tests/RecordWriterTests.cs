@@ -226,6 +226,8 @@ public class RecordWriterTests
         Assert.Contains("\n+5344GI\n-5141OU\n+5453KI\n", CsaWriter.Write(record));
     }
 
+    private const string PerpetualComment = "連続王手の千日手による負け (perpetual check: the checking side loses)";
+    private const string DeclarationComment = "条件を満たさない入玉宣言による負け (invalid entering-king declaration)";
     private const string MaxMovesComment = "最大手数に達したため引き分け (move limit reached: a draw)";
     private const string DisconnectComment = "接続切れによる負け (disconnect: the side at fault loses)";
     private const string StallComment = "応答なしによる負け (stall: the side at fault loses)";
@@ -236,17 +238,18 @@ public class RecordWriterTests
         { TerminationReason.Resignation, GameResult.BlackWin, "投了", "先手の勝ち", "%TORYO" },
         { TerminationReason.Checkmate, GameResult.BlackWin, "詰み", "詰み", "%TSUMI" },
         { TerminationReason.Sennichite, GameResult.Draw, "千日手", "千日手", "%SENNICHITE" },
-        { TerminationReason.PerpetualCheck, GameResult.BlackWin, "反則負け", "後手の反則負け", "%-ILLEGAL_ACTION" },
-        { TerminationReason.PerpetualCheck, GameResult.WhiteWin, "反則勝ち", "先手の反則負け", "%+ILLEGAL_ACTION" },
+        // A foul of the side to move is %ILLEGAL_MOVE in CSA, a foul of the other side %±ILLEGAL_ACTION; the comment says which foul.
+        { TerminationReason.PerpetualCheck, GameResult.BlackWin, "反則負け\n*" + PerpetualComment, "後手の反則負け", "%ILLEGAL_MOVE\n'*" + PerpetualComment },
+        { TerminationReason.PerpetualCheck, GameResult.WhiteWin, "反則勝ち\n*" + PerpetualComment, "先手の反則負け", "%+ILLEGAL_ACTION\n'*" + PerpetualComment },
         { TerminationReason.IllegalMove, GameResult.BlackWin, "反則負け", "後手の反則負け", "%ILLEGAL_MOVE" },
         { TerminationReason.IllegalMove, GameResult.WhiteWin, "反則勝ち", "先手の反則負け", "%+ILLEGAL_ACTION" },
-        { TerminationReason.IllegalDeclaration, GameResult.BlackWin, "反則負け", "後手の反則負け", "%-ILLEGAL_ACTION" },
+        { TerminationReason.IllegalDeclaration, GameResult.BlackWin, "反則負け\n*" + DeclarationComment, "後手の反則負け", "%ILLEGAL_MOVE\n'*" + DeclarationComment },
         { TerminationReason.TimeForfeit, GameResult.BlackWin, "切れ負け", "時間切れにより先手の勝ち", "%TIME_UP" },
         { TerminationReason.EnteringKing, GameResult.WhiteWin, "入玉勝ち", "後手の勝ち", "%KACHI" },
         { TerminationReason.MaxMoves, GameResult.Draw, "持将棋\n*" + MaxMovesComment, "持将棋", "%MAX_MOVES\n'*" + MaxMovesComment },
         { TerminationReason.Aborted, GameResult.Ongoing, "中断", "中断", "%CHUDAN" },
         // An engine fault is a foul of the side at fault: White (to move) here, then Black (who made the last move).
-        { TerminationReason.Disconnect, GameResult.BlackWin, "反則負け\n*" + DisconnectComment, "後手の反則負け", "%-ILLEGAL_ACTION\n'*" + DisconnectComment },
+        { TerminationReason.Disconnect, GameResult.BlackWin, "反則負け\n*" + DisconnectComment, "後手の反則負け", "%ILLEGAL_MOVE\n'*" + DisconnectComment },
         { TerminationReason.Stall, GameResult.WhiteWin, "反則勝ち\n*" + StallComment, "先手の反則負け", "%+ILLEGAL_ACTION\n'*" + StallComment },
     };
 
@@ -266,7 +269,7 @@ public class RecordWriterTests
         var record = new GameRecord(Position.StartSfen, Parse(Position.StartSfen, "7g7f"), GameResult.BlackWin, TerminationReason.Stall,
             "B", "W", Detail: "White: no readyok\nwithin 30 s");
         Assert.EndsWith($"\n   2 反則負け\n*{StallComment}\n*White: no readyok within 30 s\nまで1手で後手の反則負け\n", KifWriter.Write(record));
-        Assert.EndsWith($"\n%-ILLEGAL_ACTION\n'*{StallComment}\n'*White: no readyok within 30 s\n", CsaWriter.Write(record));
+        Assert.EndsWith($"\n%ILLEGAL_MOVE\n'*{StallComment}\n'*White: no readyok within 30 s\n", CsaWriter.Write(record));
 
         var resigned = record with { Termination = TerminationReason.Resignation, Detail = "White resigned: its value stayed low" };
         Assert.EndsWith("\n   2 投了\n*White resigned: its value stayed low\nまで1手で先手の勝ち\n", KifWriter.Write(resigned));
@@ -305,8 +308,8 @@ public class RecordWriterTests
         Shuffle(game, 12, "2i1i", "1a2a", "1i2i", "2a1a");
         Assert.Equal((GameResult.WhiteWin, TerminationReason.PerpetualCheck), (game.Result, game.Termination));
         var record = game.ToRecord("B", "W");
-        Assert.EndsWith("\n  13 反則負け\nまで12手で先手の反則負け\n", KifWriter.Write(record));
-        Assert.EndsWith("\n-2111OU\n%+ILLEGAL_ACTION\n", CsaWriter.Write(record));
+        Assert.EndsWith($"\n  13 反則負け\n*{PerpetualComment}\nまで12手で先手の反則負け\n", KifWriter.Write(record));
+        Assert.EndsWith($"\n-2111OU\n%ILLEGAL_MOVE\n'*{PerpetualComment}\n", CsaWriter.Write(record));
     }
 
     [Fact]
@@ -319,8 +322,8 @@ public class RecordWriterTests
         var record = game.ToRecord("B", "W");
         var kif = KifWriter.Write(record);
         Assert.Contains("\n後手番\n", kif);
-        Assert.EndsWith("\n  12 １九飛(29)   ( 0:00/00:00:00)\n  13 反則勝ち\nまで12手で先手の反則負け\n", kif);
-        Assert.EndsWith("\n+2919HI\n%+ILLEGAL_ACTION\n", CsaWriter.Write(record));
+        Assert.EndsWith($"\n  12 １九飛(29)   ( 0:00/00:00:00)\n  13 反則勝ち\n*{PerpetualComment}\nまで12手で先手の反則負け\n", kif);
+        Assert.EndsWith($"\n+2919HI\n%+ILLEGAL_ACTION\n'*{PerpetualComment}\n", CsaWriter.Write(record));
     }
 
     [Fact]

@@ -114,8 +114,11 @@ public static class CsaWriter
     }
 
     /// <summary>
-    /// The <c>%</c> token for how the game ended, or null for a game without a termination. An engine fault (disconnect,
-    /// stall) is an illegal action of the side at fault, so that a reader sees the winner.
+    /// The <c>%</c> token for how the game ended, or null for a game without a termination. Every foul (perpetual check,
+    /// illegal move or declaration, and engine faults: disconnect, stall) names the loser so that a reader sees the winner:
+    /// <c>%ILLEGAL_MOVE</c> (V2.2: the side to move loses by a foul, told in a comment) when the side to move is at fault,
+    /// else <c>%+ILLEGAL_ACTION</c> / <c>%-ILLEGAL_ACTION</c> (Black's / White's foul). tsshogi 2.2.0 reads the last two
+    /// the wrong way round (its ShogiHome issue 1582, fixed after 2.2.0); <c>%ILLEGAL_MOVE</c> every reader takes alike.
     /// </summary>
     private static string? EndToken(GameRecord record, Color sideToMove)
     {
@@ -127,10 +130,8 @@ public static class CsaWriter
             TerminationReason.Resignation => "%TORYO",
             TerminationReason.Checkmate => "%TSUMI",
             TerminationReason.Sennichite => "%SENNICHITE",
-            TerminationReason.PerpetualCheck or TerminationReason.IllegalDeclaration
-                or TerminationReason.Disconnect or TerminationReason.Stall => illegalAction,
-            // %ILLEGAL_MOVE means the side to move played the illegal move; otherwise name the loser explicitly.
-            TerminationReason.IllegalMove => loser == sideToMove ? "%ILLEGAL_MOVE" : illegalAction,
+            TerminationReason.PerpetualCheck or TerminationReason.IllegalDeclaration or TerminationReason.IllegalMove
+                or TerminationReason.Disconnect or TerminationReason.Stall => loser == sideToMove ? "%ILLEGAL_MOVE" : illegalAction,
             TerminationReason.TimeForfeit => "%TIME_UP",
             TerminationReason.EnteringKing => "%KACHI",
             TerminationReason.MaxMoves => "%MAX_MOVES",

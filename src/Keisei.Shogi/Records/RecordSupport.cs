@@ -54,13 +54,15 @@ internal static class RecordSupport
     };
 
     /// <summary>
-    /// Comment lines for the end of the record: what a termination that the end token alone does not tell means (an
-    /// engine fault, the move limit), then the record's detail, each on one line.
+    /// Comment lines for the end of the record: what a termination that the end token alone does not tell means (which
+    /// foul, the move limit), then the record's detail, each on one line.
     /// </summary>
     public static IEnumerable<string> EndComments(GameRecord record)
     {
         string? why = record.Termination switch
         {
+            TerminationReason.PerpetualCheck => "連続王手の千日手による負け (perpetual check: the checking side loses)",
+            TerminationReason.IllegalDeclaration => "条件を満たさない入玉宣言による負け (invalid entering-king declaration)",
             TerminationReason.Disconnect => "接続切れによる負け (disconnect: the side at fault loses)",
             TerminationReason.Stall => "応答なしによる負け (stall: the side at fault loses)",
             TerminationReason.MaxMoves => "最大手数に達したため引き分け (move limit reached: a draw)",
