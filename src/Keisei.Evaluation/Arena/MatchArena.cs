@@ -139,8 +139,9 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
         var moveTimes = new List<TimeSpan>();
         try
         {
-            black = await CreatePlayerAsync(game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
-            white = await CreatePlayerAsync(game, Color.White, scheduled.White, scheduled.Seed * 2 + 1, cancellationToken).ConfigureAwait(false);
+            (black, detail) = await CreatePlayerAsync(game, Color.Black, scheduled.Black, scheduled.Seed * 2 + 0, cancellationToken).ConfigureAwait(false);
+            if (!game.IsOver)
+                (white, detail) = await CreatePlayerAsync(game, Color.White, scheduled.White, scheduled.Seed * 2 + 1, cancellationToken).ConfigureAwait(false);
             if (game.IsOver) return Finish();
             int lowValueBlack = 0, lowValueWhite = 0;
             while (!game.IsOver)
@@ -244,11 +245,12 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
     /// <summary>
     /// Creates and starts one side's player; a failure to start is that side's loss. A player that was created but failed
     /// to start (or was cancelled while starting) is disposed here, since nobody else holds it: an engine whose handshake
-    /// succeeded and whose <c>readyok</c> never came would otherwise run on unreaped.
+    /// succeeded and whose <c>readyok</c> never came would otherwise run on unreaped. Returns the player, or the reason
+    /// it did not start (the game's detail).
     /// </summary>
-    private async Task<IPlayer?> CreatePlayerAsync(Game game, Color color, IPlayerFactory factory, int seed, CancellationToken cancellationToken)
+    private async Task<(IPlayer? Player, string? Detail)> CreatePlayerAsync(Game game, Color color, IPlayerFactory factory, int seed,
+        CancellationToken cancellationToken)
     {
-        if (game.IsOver) return null;
         try
         {
             var player = await factory.CreateAsync(seed, cancellationToken).ConfigureAwait(false);
@@ -261,7 +263,7 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
                 await DisposeQuietlyAsync(player, color).ConfigureAwait(false);
                 throw;
             }
-            return player;
+            return (player, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -270,13 +272,13 @@ public sealed class MatchArena(ArenaOptions options, ILogger? logger = null, Eva
         catch (PlayerFaultException e)
         {
             game.Forfeit(color, e.Reason);
-            return null;
+            return (null, $"{color} did not start: {e.Message}");
         }
         catch (Exception e)
         {
             _logger.LogWarning(e, "Could not start {Player} as {Color}", factory.Descriptor.Name, color);
             game.Forfeit(color, TerminationReason.Disconnect);
-            return null;
+            return (null, $"{color} did not start: {e.GetType().Name}: {e.Message}");
         }
     }
 

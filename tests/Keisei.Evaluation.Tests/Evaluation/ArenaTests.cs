@@ -173,7 +173,13 @@ public class ArenaTests
         var played = await Play(Pairs(failing, new RandomPlayerFactory("r"), 2), ct: cts.Token);
         Assert.True(failing.Created > 0);
         Assert.Equal(failing.Created, failing.Disposed);
-        if (!cancel) Assert.All(played, g => Assert.Equal(TerminationReason.Stall, g.Termination));
+        if (!cancel)
+            Assert.All(played, g =>
+            {
+                Assert.Equal(TerminationReason.Stall, g.Termination);
+                var side = ReferenceEquals(g.Scheduled.Black, failing) ? Color.Black : Color.White;
+                Assert.Equal($"{side} did not start: no readyok", g.Detail); // the reason the exported records carry
+            });
     }
 
     /// <summary>A network that answers NaN is broken, not beaten: no game is scored, every game stops, the run fails.</summary>
