@@ -9,15 +9,32 @@ namespace Keisei.Cli;
 /// <summary><c>keisei games export</c>: write an evaluation's stored games as KIF, CSA or USI files.</summary>
 internal static class GamesCommand
 {
+    /// <summary>
+    /// Shift_JIS (code page 932, as Windows and the KIF readers use it) for <c>.kif</c> files; a character it cannot hold
+    /// (for example in a player name) is written as <c>?</c>, so the file stays valid Shift_JIS.
+    /// </summary>
+    internal static readonly Encoding ShiftJis = CreateShiftJis();
+
+    private static Encoding CreateShiftJis()
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return Encoding.GetEncoding(932, new EncoderReplacementFallback("?"), DecoderFallback.ExceptionFallback);
+    }
+
     public static Command Create(TextWriter stdout)
     {
         var command = new Command("games", "Work with stored games.");
         var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
         var evaluation = new Option<long>("--evaluation") { Description = "Evaluation id (see keisei evaluate's report).", Required = true };
-        var format = new Option<string>("--format") { Description = "kif, csa or usi.", DefaultValueFactory = _ => "kif" };
-        format.AcceptOnlyFromAmong("kif", "csa", "usi");
+        var format = new Option<string>("--format")
+        {
+            Description = "kif (KIF in Shift_JIS; characters Shift_JIS lacks, e.g. in player names, become '?'), kifu (KIF in UTF-8), " +
+                "csa (CSA V2.2 in UTF-8) or usi (one 'position ... moves ...' line).",
+            DefaultValueFactory = _ => "kif",
+        };
+        format.AcceptOnlyFromAmong("kif", "kifu", "csa", "usi");
         var output = new Option<string>("--out", "-o") { Description = "Folder to write the files into.", Required = true };
-        var export = new Command("export", "Write every stored game of an evaluation to a folder, one file per game (KIF in UTF-8 with BOM).")
+        var export = new Command("export", "Write every stored game of an evaluation to a folder, one file per game named after its format (.kif, .kifu, .csa, .usi).")
         {
             db, evaluation, format, output,
         };
@@ -40,7 +57,10 @@ internal static class GamesCommand
                 switch (kind)
                 {
                     case "kif":
-                        File.WriteAllText(file, KifWriter.Write(record), new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+                        File.WriteAllText(file, KifWriter.Write(record), ShiftJis);
+                        break;
+                    case "kifu":
+                        File.WriteAllText(file, KifWriter.Write(record), new UTF8Encoding(false));
                         break;
                     case "csa":
                         File.WriteAllText(file, CsaWriter.Write(record), new UTF8Encoding(false));
@@ -73,6 +93,6 @@ internal static class GamesCommand
             moves.Add(move);
         }
         return new GameRecord(game.StartSfen, moves, game.Result, game.Termination, names[game.BlackPlayerId], names[game.WhitePlayerId],
-            game.FinishedAt - TimeSpan.FromMilliseconds(game.DurationMs));
+            game.FinishedAt - TimeSpan.FromMilliseconds(game.DurationMs), game.MoveTimes, game.Detail);
     }
 }

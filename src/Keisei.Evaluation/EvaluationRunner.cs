@@ -155,7 +155,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         Task PlayAsync() => arena.RunAsync(remaining, (game, _) =>
             {
                 store.RecordGame(evaluationId, pairIds[game.Scheduled.PairIndex], game.Scheduled.Index, ids[game.Scheduled.Black],
-                    ids[game.Scheduled.White], game.Scheduled.Opening.StartSfen, game.Moves, game.Result, game.Termination, game.Duration, game.Detail);
+                    ids[game.Scheduled.White], game.Scheduled.Opening.StartSfen, game.Moves, game.Result, game.Termination, game.Duration, game.Detail, game.MoveTimes);
                 tally.Add(game.Scheduled.Index, game.Result, game.Plies, game.Termination);
                 UpdateIncrementalElo(ids[game.Scheduled.Black], ids[game.Scheduled.White], game.Result);
                 sprt = Check(request, tally);

@@ -224,11 +224,13 @@ public sealed class Game
 
     /// <summary>A record of this game for writing as KIF or CSA.</summary>
     public GameRecord ToRecord(string blackName = "Black", string whiteName = "White", DateTimeOffset? startTime = null,
-        IReadOnlyList<TimeSpan>? moveTimes = null) =>
-        new(StartSfen, [.. _moves], Result, Termination, blackName, whiteName, startTime, moveTimes);
+        IReadOnlyList<TimeSpan>? moveTimes = null, string? detail = null) =>
+        new(StartSfen, [.. _moves], Result, Termination, blackName, whiteName, startTime, moveTimes, detail);
 }
 
 /// <summary>Everything needed to write a finished (or aborted) game down.</summary>
+/// <param name="MoveTimes">Time each move took, one per move, or null when not measured.</param>
+/// <param name="Detail">Why the game ended, in words (for example which engine stopped answering), or null.</param>
 public sealed record GameRecord(
     string StartSfen,
     IReadOnlyList<Move> Moves,
@@ -237,4 +239,5 @@ public sealed record GameRecord(
     string BlackName,
     string WhiteName,
     DateTimeOffset? StartTime = null,
-    IReadOnlyList<TimeSpan>? MoveTimes = null);
+    IReadOnlyList<TimeSpan>? MoveTimes = null,
+    string? Detail = null);

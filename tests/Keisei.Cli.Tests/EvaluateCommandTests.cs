@@ -45,13 +45,18 @@ public sealed class EvaluateCommandTests : IDisposable
         using var doc = JsonDocument.Parse(rate.Stdout);
         Assert.Equal(2, doc.RootElement.GetProperty("players").GetArrayLength());
 
-        foreach (string format in new[] { "kif", "csa", "usi" })
+        foreach (string format in new[] { "kif", "kifu", "csa", "usi" })
         {
             var export = CliRunner.Run("games", "export", "--db", PathOf("b.db"), "--evaluation", "1", "--format", format, "--out", PathOf(format));
             Assert.Equal(0, export.ExitCode);
             Assert.Equal(4, Directory.GetFiles(PathOf(format), $"*.{format}").Length);
         }
-        string kif = File.ReadAllText(Directory.GetFiles(PathOf("kif")).Order().First());
+        // .kif is Shift_JIS, .kifu the same text in UTF-8 without a byte order mark.
+        byte[] kifBytes = File.ReadAllBytes(Directory.GetFiles(PathOf("kif")).Order().First());
+        byte[] kifuBytes = File.ReadAllBytes(Directory.GetFiles(PathOf("kifu")).Order().First());
+        string kif = GamesCommand.ShiftJis.GetString(kifBytes);
+        Assert.Equal(kif, new System.Text.UTF8Encoding(false, true).GetString(kifuBytes));
+        Assert.NotEqual(0xEF, kifuBytes[0]);
         Assert.Contains("手合割：平手", kif);
         Assert.Contains("先手：agent-heuristic", kif);
         Assert.Matches(@"まで\d+手", kif);

@@ -20,7 +20,7 @@ public class RecordWriterTests
 
     private static string Lines(params string[] lines) => string.Join("\n", lines) + "\n";
 
-    // 同 (4, 10), 成 (3, 9), 不成 (7: the bishop enters the zone unpromoted), 打 (5); Black resigns.
+    // 同 (4, 10), 成 (3, 9), a declined promotion (7: the bishop enters the zone unpromoted), 打 (5); Black resigns.
     private static GameRecord ShortGame() => new(
         Position.StartSfen,
         Parse(Position.StartSfen, "7g7f", "3c3d", "8h2b+", "3a2b", "B*4e", "8c8d", "4e6c", "7a6b", "6c5b+", "4a5b"),
@@ -46,7 +46,7 @@ public class RecordWriterTests
             "   4 同　銀(31)   ( 0:03/00:00:03)",
             "   5 ４五角打     ( 0:12/00:00:18)",
             "   6 ８四歩(83)   ( 1:01/00:01:04)",
-            "   7 ６三角不成(45) ( 0:02/00:00:20)",
+            "   7 ６三角(45)   ( 0:02/00:00:20)",
             "   8 ６二銀(71)   ( 0:00/00:01:04)",
             "   9 ５二角成(63) ( 1:15/00:01:35)",
             "  10 同　金(41)   ( 0:04/00:01:08)",
@@ -85,7 +85,7 @@ public class RecordWriterTests
         var record = ShortGame() with { StartTime = null, MoveTimes = null };
         var kif = KifWriter.Write(record);
         Assert.StartsWith("手合割：平手\n", kif);
-        Assert.Contains("\n   7 ６三角不成(45) ( 0:00/00:00:00)\n", kif);
+        Assert.Contains("\n   7 ６三角(45)   ( 0:00/00:00:00)\n", kif);
         Assert.Contains("\n  10 同　金(41)   ( 0:00/00:00:00)\n", kif);
 
         var csa = CsaWriter.Write(record);
@@ -213,17 +213,24 @@ public class RecordWriterTests
     }
 
     [Fact]
-    public void DeclinedPromotionIsMarkedWhenLeavingTheZoneButNotForAGold()
+    public void DeclinedPromotionIsWrittenWithoutNotPromotedSuffix()
     {
-        // A silver steps out of the zone without promoting (不成); a gold moving in the zone cannot promote.
+        // A silver steps out of the zone without promoting: no 不成 (not in the Kakinoki definition; readers stop there).
         const string sfen = "4k4/9/4S4/4G4/9/9/9/9/4K4 b - 1";
         var record = new GameRecord(
             sfen, Parse(sfen, "5c4d", "5a4a", "5d5c"), GameResult.Ongoing, TerminationReason.None, "B", "W");
         var kif = KifWriter.Write(record);
-        Assert.Contains("   1 ４四銀不成(53) (", kif);
+        Assert.Contains("   1 ４四銀(53)   (", kif);
+        Assert.DoesNotContain("不成", kif);
         Assert.Contains("   3 ５三金(54)   (", kif);
         Assert.Contains("\n+5344GI\n-5141OU\n+5453KI\n", CsaWriter.Write(record));
     }
+
+    private const string PerpetualComment = "連続王手の千日手による負け (perpetual check: the checking side loses)";
+    private const string DeclarationComment = "条件を満たさない入玉宣言による負け (invalid entering-king declaration)";
+    private const string MaxMovesComment = "最大手数に達したため引き分け (move limit reached: a draw)";
+    private const string DisconnectComment = "接続切れによる負け (disconnect: the side at fault loses)";
+    private const string StallComment = "応答なしによる負け (stall: the side at fault loses)";
 
     public static TheoryData<TerminationReason, GameResult, string, string, string> Terminations => new()
     {
@@ -231,17 +238,19 @@ public class RecordWriterTests
         { TerminationReason.Resignation, GameResult.BlackWin, "投了", "先手の勝ち", "%TORYO" },
         { TerminationReason.Checkmate, GameResult.BlackWin, "詰み", "詰み", "%TSUMI" },
         { TerminationReason.Sennichite, GameResult.Draw, "千日手", "千日手", "%SENNICHITE" },
-        { TerminationReason.PerpetualCheck, GameResult.BlackWin, "反則負け", "後手の反則負け", "%-ILLEGAL_ACTION" },
-        { TerminationReason.PerpetualCheck, GameResult.WhiteWin, "反則勝ち", "先手の反則負け", "%+ILLEGAL_ACTION" },
+        // A foul of the side to move is %ILLEGAL_MOVE in CSA, a foul of the other side %±ILLEGAL_ACTION; the comment says which foul.
+        { TerminationReason.PerpetualCheck, GameResult.BlackWin, "反則負け\n*" + PerpetualComment, "後手の反則負け", "%ILLEGAL_MOVE\n'*" + PerpetualComment },
+        { TerminationReason.PerpetualCheck, GameResult.WhiteWin, "反則勝ち\n*" + PerpetualComment, "先手の反則負け", "%+ILLEGAL_ACTION\n'*" + PerpetualComment },
         { TerminationReason.IllegalMove, GameResult.BlackWin, "反則負け", "後手の反則負け", "%ILLEGAL_MOVE" },
         { TerminationReason.IllegalMove, GameResult.WhiteWin, "反則勝ち", "先手の反則負け", "%+ILLEGAL_ACTION" },
-        { TerminationReason.IllegalDeclaration, GameResult.BlackWin, "反則負け", "後手の反則負け", "%-ILLEGAL_ACTION" },
+        { TerminationReason.IllegalDeclaration, GameResult.BlackWin, "反則負け\n*" + DeclarationComment, "後手の反則負け", "%ILLEGAL_MOVE\n'*" + DeclarationComment },
         { TerminationReason.TimeForfeit, GameResult.BlackWin, "切れ負け", "時間切れにより先手の勝ち", "%TIME_UP" },
         { TerminationReason.EnteringKing, GameResult.WhiteWin, "入玉勝ち", "後手の勝ち", "%KACHI" },
-        { TerminationReason.MaxMoves, GameResult.Draw, "持将棋", "持将棋", "%JISHOGI" },
+        { TerminationReason.MaxMoves, GameResult.Draw, "持将棋\n*" + MaxMovesComment, "持将棋", "%MAX_MOVES\n'*" + MaxMovesComment },
         { TerminationReason.Aborted, GameResult.Ongoing, "中断", "中断", "%CHUDAN" },
-        { TerminationReason.Disconnect, GameResult.BlackWin, "中断", "中断", "%CHUDAN" },
-        { TerminationReason.Stall, GameResult.WhiteWin, "中断", "中断", "%CHUDAN" },
+        // An engine fault is a foul of the side at fault: White (to move) here, then Black (who made the last move).
+        { TerminationReason.Disconnect, GameResult.BlackWin, "反則負け\n*" + DisconnectComment, "後手の反則負け", "%ILLEGAL_MOVE\n'*" + DisconnectComment },
+        { TerminationReason.Stall, GameResult.WhiteWin, "反則勝ち\n*" + StallComment, "先手の反則負け", "%+ILLEGAL_ACTION\n'*" + StallComment },
     };
 
     [Theory]
@@ -252,6 +261,19 @@ public class RecordWriterTests
         var record = new GameRecord(Position.StartSfen, Parse(Position.StartSfen, "7g7f"), result, reason, "B", "W");
         Assert.EndsWith($"( 0:00/00:00:00)\n   2 {kifMove}\nまで1手で{kifSummary}\n", KifWriter.Write(record));
         Assert.EndsWith($"\n+7776FU\n{csaToken}\n", CsaWriter.Write(record));
+    }
+
+    [Fact]
+    public void TheDetailIsACommentOnTheEndOnOneLine()
+    {
+        var record = new GameRecord(Position.StartSfen, Parse(Position.StartSfen, "7g7f"), GameResult.BlackWin, TerminationReason.Stall,
+            "B", "W", Detail: "White: no readyok\nwithin 30 s");
+        Assert.EndsWith($"\n   2 反則負け\n*{StallComment}\n*White: no readyok within 30 s\nまで1手で後手の反則負け\n", KifWriter.Write(record));
+        Assert.EndsWith($"\n%ILLEGAL_MOVE\n'*{StallComment}\n'*White: no readyok within 30 s\n", CsaWriter.Write(record));
+
+        var resigned = record with { Termination = TerminationReason.Resignation, Detail = "White resigned: its value stayed low" };
+        Assert.EndsWith("\n   2 投了\n*White resigned: its value stayed low\nまで1手で先手の勝ち\n", KifWriter.Write(resigned));
+        Assert.EndsWith("\n%TORYO\n'*White resigned: its value stayed low\n", CsaWriter.Write(resigned));
     }
 
     [Fact]
@@ -286,8 +308,8 @@ public class RecordWriterTests
         Shuffle(game, 12, "2i1i", "1a2a", "1i2i", "2a1a");
         Assert.Equal((GameResult.WhiteWin, TerminationReason.PerpetualCheck), (game.Result, game.Termination));
         var record = game.ToRecord("B", "W");
-        Assert.EndsWith("\n  13 反則負け\nまで12手で先手の反則負け\n", KifWriter.Write(record));
-        Assert.EndsWith("\n-2111OU\n%+ILLEGAL_ACTION\n", CsaWriter.Write(record));
+        Assert.EndsWith($"\n  13 反則負け\n*{PerpetualComment}\nまで12手で先手の反則負け\n", KifWriter.Write(record));
+        Assert.EndsWith($"\n-2111OU\n%ILLEGAL_MOVE\n'*{PerpetualComment}\n", CsaWriter.Write(record));
     }
 
     [Fact]
@@ -300,8 +322,8 @@ public class RecordWriterTests
         var record = game.ToRecord("B", "W");
         var kif = KifWriter.Write(record);
         Assert.Contains("\n後手番\n", kif);
-        Assert.EndsWith("\n  12 １九飛(29)   ( 0:00/00:00:00)\n  13 反則勝ち\nまで12手で先手の反則負け\n", kif);
-        Assert.EndsWith("\n+2919HI\n%+ILLEGAL_ACTION\n", CsaWriter.Write(record));
+        Assert.EndsWith($"\n  12 １九飛(29)   ( 0:00/00:00:00)\n  13 反則勝ち\n*{PerpetualComment}\nまで12手で先手の反則負け\n", kif);
+        Assert.EndsWith($"\n+2919HI\n%+ILLEGAL_ACTION\n'*{PerpetualComment}\n", CsaWriter.Write(record));
     }
 
     [Fact]

@@ -13,13 +13,15 @@ namespace Keisei.Evaluation.Arena;
 public sealed record ScheduledGame(int Index, int PairIndex, Opening Opening, IPlayerFactory Black, IPlayerFactory White, int Seed);
 
 /// <summary>A finished game as the arena reports it.</summary>
+/// <param name="MoveTimes">Time each move of <paramref name="Moves"/> took: from asking the player to its answer.</param>
 public sealed record PlayedGame(
     ScheduledGame Scheduled,
     IReadOnlyList<Move> Moves,
     GameResult Result,
     TerminationReason Termination,
     TimeSpan Duration,
-    string? Detail)
+    string? Detail,
+    IReadOnlyList<TimeSpan> MoveTimes)
 {
     public int Plies => Moves.Count;
 
@@ -141,6 +143,7 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
         IPlayer? black = null, white = null;
         // Time spent held by the throttle between moves is not the players' time: the game time limit counts the rest.
         var held = TimeSpan.Zero;
+        var moveTimes = new List<TimeSpan>();
         try
         {
             if (game.IsOver) return Finish(); // an opening that is already decided
@@ -167,6 +170,7 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                     break;
                 }
                 PlayerAction action;
+                long askedAt = Stopwatch.GetTimestamp();
                 using (var moveLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     moveLimit.CancelAfter(moveTime);
@@ -223,7 +227,8 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                                 break;
                             }
                         }
-                        if (!game.Play(action.Move)) detail = $"{side} played the illegal move {action.Move.ToUsi()}";
+                        if (game.Play(action.Move)) moveTimes.Add(Stopwatch.GetElapsedTime(askedAt));
+                        else detail = $"{side} played the illegal move {action.Move.ToUsi()}";
                         break;
                 }
             }
@@ -240,7 +245,7 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
         }
 
         // The game's time is the players' time, without the time the throttle held it.
-        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed - held, detail);
+        PlayedGame Finish() => new(scheduled, game.Moves.ToArray(), game.Result, game.Termination, clock.Elapsed - held, detail, moveTimes.ToArray());
     }
 
     /// <summary>

@@ -22,10 +22,13 @@ public sealed record StoredChampion(long Id, string CheckpointPath, long Timeste
 public sealed record StoredPlayer(long Id, string Name, string Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
     double IncrementalElo);
 
-/// <summary>A finished game as stored: moves in USI, result from Black's side, termination reason, players and pairing.</summary>
+/// <summary>
+/// A finished game as stored: moves in USI, result from Black's side, termination reason, players and pairing, and the
+/// time each move took (null for games stored before move times were kept).
+/// </summary>
 public sealed record StoredGame(long Id, long EvaluationId, int GameIndex, int PairIndex, int OpeningId, long BlackPlayerId, long WhitePlayerId,
     string StartSfen, IReadOnlyList<string> Moves, GameResult Result, TerminationReason Termination, int Plies, double DurationMs, string? Detail,
-    DateTimeOffset FinishedAt)
+    DateTimeOffset FinishedAt, IReadOnlyList<TimeSpan>? MoveTimes)
 {
     /// <summary>Score of a player in this game (1, ½, 0), or null if the player did not take part.</summary>
     public double? ScoreOf(long playerId)
@@ -133,6 +136,8 @@ public sealed class ResultsStore : IDisposable
             promoted_at TEXT NOT NULL
         );
         """,
+        // Milliseconds each move took, space-separated like the moves; NULL for games stored before.
+        "ALTER TABLE games ADD COLUMN move_times_ms TEXT;",
     ];
 
     private ResultsStore(SqliteConnection connection, string path)
@@ -323,21 +328,32 @@ public sealed class ResultsStore : IDisposable
         }
     }
 
-    /// <summary>Stores a finished game and commits at once. Returns false (storing nothing) when the game index is already stored.</summary>
+    /// <summary>
+    /// Stores a finished game and commits at once; <paramref name="moveTimes"/>, when given, holds the time of each move
+    /// (kept to the millisecond). Returns false (storing nothing) when the game index is already stored.
+    /// </summary>
     public bool RecordGame(long evaluationId, long pairId, int gameIndex, long blackPlayerId, long whitePlayerId, string startSfen,
-        IReadOnlyList<Move> moves, GameResult result, TerminationReason termination, TimeSpan duration, string? detail)
+        IReadOnlyList<Move> moves, GameResult result, TerminationReason termination, TimeSpan duration, string? detail,
+        IReadOnlyList<TimeSpan>? moveTimes = null)
     {
         if (result == GameResult.Ongoing) throw new ArgumentException("Only finished games are stored.", nameof(result));
+        if (moveTimes is not null && moveTimes.Count != moves.Count)
+            throw new ArgumentException($"{moves.Count} moves but {moveTimes.Count} move times.", nameof(moveTimes));
+        if (moveTimes is not null && moveTimes.Any(t => t < TimeSpan.Zero))
+            throw new ArgumentException("A move time is negative.", nameof(moveTimes));
+        object times = moveTimes is null
+            ? DBNull.Value
+            : string.Join(' ', moveTimes.Select(t => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
         lock (_lock)
         {
             using var cmd = Command("""
                 INSERT INTO games (evaluation_id, game_index, pair_id, black_player_id, white_player_id, start_sfen, moves, result,
-                                   termination, plies, duration_ms, detail, finished_at)
-                VALUES ($e, $i, $pair, $b, $w, $sfen, $moves, $result, $term, $plies, $ms, $detail, $now)
+                                   termination, plies, duration_ms, detail, finished_at, move_times_ms)
+                VALUES ($e, $i, $pair, $b, $w, $sfen, $moves, $result, $term, $plies, $ms, $detail, $now, $times)
                 ON CONFLICT (evaluation_id, game_index) DO NOTHING;
                 """, ("$e", evaluationId), ("$i", gameIndex), ("$pair", pairId), ("$b", blackPlayerId), ("$w", whitePlayerId), ("$sfen", startSfen),
                 ("$moves", string.Join(' ', moves.Select(m => m.ToUsi()))), ("$result", result.ToString()), ("$term", termination.ToString()),
-                ("$plies", moves.Count), ("$ms", duration.TotalMilliseconds), ("$detail", (object?)detail ?? DBNull.Value), ("$now", Now()));
+                ("$plies", moves.Count), ("$ms", duration.TotalMilliseconds), ("$detail", (object?)detail ?? DBNull.Value), ("$now", Now()), ("$times", times));
             return cmd.ExecuteNonQuery() == 1;
         }
     }
@@ -362,7 +378,7 @@ public sealed class ResultsStore : IDisposable
         {
             using var cmd = Command($"""
                 SELECT g.id, g.evaluation_id, g.game_index, p.pair_index, p.opening_id, g.black_player_id, g.white_player_id, g.start_sfen, g.moves,
-                       g.result, g.termination, g.plies, g.duration_ms, g.detail, g.finished_at
+                       g.result, g.termination, g.plies, g.duration_ms, g.detail, g.finished_at, g.move_times_ms
                 FROM games g JOIN pairs p ON p.id = g.pair_id
                 {(evaluationId is null ? "" : "WHERE g.evaluation_id = $e")}
                 ORDER BY g.id;
@@ -372,13 +388,31 @@ public sealed class ResultsStore : IDisposable
             while (r.Read())
             {
                 string moves = r.GetString(8);
+                string[] moveList = moves.Length == 0 ? [] : moves.Split(' ');
                 list.Add(new StoredGame(r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
-                    r.GetString(7), moves.Length == 0 ? [] : moves.Split(' '), Enum.Parse<GameResult>(r.GetString(9)),
+                    r.GetString(7), moveList, Enum.Parse<GameResult>(r.GetString(9)),
                     Enum.Parse<TerminationReason>(r.GetString(10)), r.GetInt32(11), r.GetDouble(12), NullableString(r, 13),
-                    DateTimeOffset.Parse(r.GetString(14), CultureInfo.InvariantCulture)));
+                    DateTimeOffset.Parse(r.GetString(14), CultureInfo.InvariantCulture), MoveTimes(r.GetInt64(0), moveList.Length, NullableString(r, 15))));
             }
             return list;
         }
+    }
+
+    /// <summary>The stored move times of a game (null when none were kept); they must be one whole number of milliseconds per move.</summary>
+    private List<TimeSpan>? MoveTimes(long gameId, int moveCount, string? text)
+    {
+        if (text is null) return null;
+        string[] parts = text.Length == 0 ? [] : text.Split(' ');
+        var times = new List<TimeSpan>(parts.Length);
+        foreach (string part in parts)
+        {
+            if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out long ms))
+                throw new ResultsStoreException($"Results database '{Path}': game {gameId} has move time '{part}'; expected whole milliseconds.");
+            times.Add(TimeSpan.FromMilliseconds(ms));
+        }
+        if (times.Count != moveCount)
+            throw new ResultsStoreException($"Results database '{Path}': game {gameId} has {moveCount} moves but {times.Count} move times.");
+        return times;
     }
 
     public void SetIncrementalElo(long playerId, double rating)

@@ -54,7 +54,12 @@ public static class CsaWriter
             position.DoMove(move);
         }
 
-        if (EndToken(record, position.SideToMove) is { } token) sb.Append(token).Append('\n');
+        if (EndToken(record, position.SideToMove) is { } token)
+        {
+            sb.Append(token).Append('\n');
+            // '* comments belong to the move (here the end token) before them.
+            foreach (string line in RecordSupport.EndComments(record)) sb.Append("'*").Append(line).Append('\n');
+        }
         return sb.ToString();
     }
 
@@ -108,7 +113,13 @@ public static class CsaWriter
         }
     }
 
-    /// <summary>The <c>%</c> token for how the game ended, or null for a game without a termination.</summary>
+    /// <summary>
+    /// The <c>%</c> token for how the game ended, or null for a game without a termination. Every foul (perpetual check,
+    /// illegal move or declaration, and engine faults: disconnect, stall) names the loser so that a reader sees the winner:
+    /// <c>%ILLEGAL_MOVE</c> (V2.2: the side to move loses by a foul, told in a comment) when the side to move is at fault,
+    /// else <c>%+ILLEGAL_ACTION</c> / <c>%-ILLEGAL_ACTION</c> (Black's / White's foul). tsshogi 2.2.0 reads the last two
+    /// the wrong way round (its ShogiHome issue 1582, fixed after 2.2.0); <c>%ILLEGAL_MOVE</c> every reader takes alike.
+    /// </summary>
     private static string? EndToken(GameRecord record, Color sideToMove)
     {
         var loser = RecordSupport.Winner(record, sideToMove).Opponent();
@@ -119,13 +130,12 @@ public static class CsaWriter
             TerminationReason.Resignation => "%TORYO",
             TerminationReason.Checkmate => "%TSUMI",
             TerminationReason.Sennichite => "%SENNICHITE",
-            TerminationReason.PerpetualCheck or TerminationReason.IllegalDeclaration => illegalAction,
-            // %ILLEGAL_MOVE means the side to move played the illegal move; otherwise name the loser explicitly.
-            TerminationReason.IllegalMove => loser == sideToMove ? "%ILLEGAL_MOVE" : illegalAction,
+            TerminationReason.PerpetualCheck or TerminationReason.IllegalDeclaration or TerminationReason.IllegalMove
+                or TerminationReason.Disconnect or TerminationReason.Stall => loser == sideToMove ? "%ILLEGAL_MOVE" : illegalAction,
             TerminationReason.TimeForfeit => "%TIME_UP",
             TerminationReason.EnteringKing => "%KACHI",
-            TerminationReason.MaxMoves => "%JISHOGI",
-            TerminationReason.Aborted or TerminationReason.Disconnect or TerminationReason.Stall => "%CHUDAN",
+            TerminationReason.MaxMoves => "%MAX_MOVES",
+            TerminationReason.Aborted => "%CHUDAN",
             _ => throw new ArgumentOutOfRangeException(nameof(record), record.Termination, "unknown termination reason"),
         };
     }

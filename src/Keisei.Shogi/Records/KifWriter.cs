@@ -65,7 +65,11 @@ public static class KifWriter
     private static void AppendNumber(StringBuilder sb, int number) =>
         sb.Append(number.ToString(CultureInfo.InvariantCulture).PadLeft(4)).Append(' ');
 
-    /// <summary>Move text such as <c>７六歩(77)</c>, <c>同　銀(31)</c>, <c>２二角成(88)</c>, <c>６三角不成(45)</c>, <c>４五角打</c>.</summary>
+    /// <summary>
+    /// Move text such as <c>７六歩(77)</c>, <c>同　銀(31)</c>, <c>２二角成(88)</c>, <c>４五角打</c>. A declined promotion is
+    /// written without <c>不成</c>: the Kakinoki definition has no such suffix, and readers (tsshogi, ShogiHome) take such a
+    /// line for an unknown special move that ends the game.
+    /// </summary>
     private static string MoveText(Position position, Move move, int previousTo)
     {
         var sb = new StringBuilder(12);
@@ -78,7 +82,6 @@ public static class KifWriter
         var kind = Pieces.TypeOf(position.PieceOn(move.From));
         sb.Append(MovePieceName(kind));
         if (move.IsPromotion) sb.Append('成');
-        else if (RecordSupport.CouldPromote(position.SideToMove, kind, move)) sb.Append("不成");
         return sb.Append('(').Append(Squares.File(move.From)).Append(Squares.Rank(move.From) + 1).Append(')').ToString();
     }
 
@@ -172,7 +175,13 @@ public static class KifWriter
     private static string KanjiNumber(int n) =>
         n <= 10 ? Numbers[n - 1].ToString() : "十" + Numbers[n - 11];
 
-    /// <summary>The terminal move line (numbered after the last move) and the <c>まで…</c> summary.</summary>
+    /// <summary>
+    /// The terminal move line (numbered after the last move), comment lines (<c>*</c>) saying why when there is more to say,
+    /// and the <c>まで…</c> summary. An engine fault (disconnect, stall) is a foul by the side at fault, so that a reader
+    /// sees the winner. A move-limit draw is written <c>持将棋</c>: the KIF format has no word for it, and 持将棋 is the
+    /// draw that readers take for it (tsshogi 2.2.0 reads only 持将棋 and 千日手 as draws and writes its own move-limit
+    /// endings as 持将棋); the comment line says it was the move limit.
+    /// </summary>
     private static void AppendEnd(StringBuilder sb, GameRecord record, Color sideToMove)
     {
         if (record.Termination == TerminationReason.None) return;
@@ -188,16 +197,18 @@ public static class KifWriter
             TerminationReason.Checkmate => ("詰み", "詰み"),
             TerminationReason.Resignation => ("投了", $"{SideName(winner)}の勝ち"),
             TerminationReason.Sennichite => ("千日手", "千日手"),
-            TerminationReason.PerpetualCheck or TerminationReason.IllegalMove or TerminationReason.IllegalDeclaration =>
+            TerminationReason.PerpetualCheck or TerminationReason.IllegalMove or TerminationReason.IllegalDeclaration
+                or TerminationReason.Disconnect or TerminationReason.Stall =>
                 (foul, $"{SideName(loser)}の反則負け"),
             TerminationReason.TimeForfeit => ("切れ負け", $"時間切れにより{SideName(winner)}の勝ち"),
             TerminationReason.EnteringKing => ("入玉勝ち", $"{SideName(winner)}の勝ち"),
             TerminationReason.MaxMoves => ("持将棋", "持将棋"),
-            TerminationReason.Aborted or TerminationReason.Disconnect or TerminationReason.Stall => ("中断", "中断"),
+            TerminationReason.Aborted => ("中断", "中断"),
             _ => throw new ArgumentOutOfRangeException(nameof(record), record.Termination, "unknown termination reason"),
         };
         AppendNumber(sb, plies + 1);
         sb.Append(terminal).Append('\n');
+        foreach (string line in RecordSupport.EndComments(record)) sb.Append('*').Append(line).Append('\n');
         sb.Append(prefix).Append(summary).Append('\n');
     }
 }

@@ -53,7 +53,23 @@ internal static class RecordSupport
         _ => record.Termination == TerminationReason.EnteringKing ? sideToMove : sideToMove.Opponent(),
     };
 
-    /// <summary>True when the piece that made this board move could have promoted (a promotable kind entering, leaving or moving inside its zone).</summary>
-    public static bool CouldPromote(Color mover, PieceType kind, Move move) =>
-        !move.IsDrop && Pieces.CanPromote(kind) && (Squares.InZone(mover, move.From) || Squares.InZone(mover, move.To));
+    /// <summary>
+    /// Comment lines for the end of the record: what a termination that the end token alone does not tell means (which
+    /// foul, the move limit), then the record's detail, each on one line.
+    /// </summary>
+    public static IEnumerable<string> EndComments(GameRecord record)
+    {
+        string? why = record.Termination switch
+        {
+            TerminationReason.PerpetualCheck => "連続王手の千日手による負け (perpetual check: the checking side loses)",
+            TerminationReason.IllegalDeclaration => "条件を満たさない入玉宣言による負け (invalid entering-king declaration)",
+            TerminationReason.Disconnect => "接続切れによる負け (disconnect: the side at fault loses)",
+            TerminationReason.Stall => "応答なしによる負け (stall: the side at fault loses)",
+            TerminationReason.MaxMoves => "最大手数に達したため引き分け (move limit reached: a draw)",
+            _ => null,
+        };
+        if (why is not null) yield return why;
+        if (!string.IsNullOrWhiteSpace(record.Detail))
+            yield return string.Join(' ', record.Detail.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
 }

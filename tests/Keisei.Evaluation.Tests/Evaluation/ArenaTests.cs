@@ -291,6 +291,33 @@ public class ArenaTests
             Assert.NotEqual(GameResult.Draw, g.Result);
         }
         Assert.All(played.Where(g => g.Scheduled.Index >= 2), g => Assert.NotEqual(TerminationReason.None, g.Termination));
+        // One time per move played: a fault, a resignation or a rejected illegal move adds none.
+        Assert.All(played, g => Assert.Equal(g.Moves.Count, g.MoveTimes.Count));
+    }
+
+    [Fact]
+    public async Task EachMoveTimeIsTheTimeItsPlayerTookToAnswer()
+    {
+        // From its third move on, the thinker waits 60 ms before answering; the random opponent answers at once.
+        var thinker = new FaultyPlayerFactory("thinker", async (_, game, ct) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(60), ct);
+            return PlayerAction.Play(FirstLegalMove(game.Position));
+        });
+        var played = await Play(Pairs(thinker, new RandomPlayerFactory("random"), 1), new ArenaOptions { Concurrency = 2, Rules = new GameRules { MaxPlies = 12 } });
+        Assert.Equal(2, played.Count);
+        foreach (var g in played)
+        {
+            Assert.Equal(TerminationReason.MaxMoves, g.Termination);
+            Assert.Equal(g.Moves.Count, g.MoveTimes.Count);
+            Assert.All(g.MoveTimes, t => Assert.True(t >= TimeSpan.Zero));
+            // The moves are measured within the game: together they never exceed it (a lower bound only; no upper bound on time).
+            Assert.True(g.MoveTimes.Aggregate(TimeSpan.Zero, (a, b) => a + b) <= g.Duration);
+            int thinkerParity = ReferenceEquals(g.Scheduled.Black, thinker) ? 0 : 1;
+            var thought = g.MoveTimes.Where((_, i) => i % 2 == thinkerParity).Skip(2).ToList();
+            Assert.Equal(4, thought.Count);
+            Assert.All(thought, t => Assert.True(t >= TimeSpan.FromMilliseconds(50), $"a 60 ms answer measured {t}"));
+        }
     }
 
     [Fact]

@@ -60,6 +60,7 @@ public sealed class RunnerTests : IDisposable
         var games = store.Games(report.EvaluationId);
         Assert.Equal(10, games.Count);
         Assert.Equal(10, games.Select(g => g.GameIndex).Distinct().Count());
+        Assert.All(games, g => Assert.Equal(g.Moves.Count, g.MoveTimes?.Count));
         var agentId = store.FindPlayer("agent")!.Id;
         Assert.Equal(5, games.Count(g => g.BlackPlayerId == agentId));
         Assert.NotEqual(1500, store.FindPlayer("agent")!.IncrementalElo);

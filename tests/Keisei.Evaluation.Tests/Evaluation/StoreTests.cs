@@ -42,6 +42,55 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void MoveTimesAreKeptToTheMillisecondAndOldGamesHaveNone()
+    {
+        string path = Path.Combine(_dir, "times.db");
+        // A database of schema version 2, from before move times were kept, with one game in it.
+        using (var store = ResultsStore.Open(path)) { }
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = """
+                DROP TABLE games;
+                CREATE TABLE games (id INTEGER PRIMARY KEY, evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+                    game_index INTEGER NOT NULL, pair_id INTEGER NOT NULL REFERENCES pairs(id), black_player_id INTEGER NOT NULL REFERENCES players(id),
+                    white_player_id INTEGER NOT NULL REFERENCES players(id), start_sfen TEXT NOT NULL, moves TEXT NOT NULL, result TEXT NOT NULL,
+                    termination TEXT NOT NULL, plies INTEGER NOT NULL, duration_ms REAL NOT NULL, detail TEXT, finished_at TEXT NOT NULL,
+                    UNIQUE (evaluation_id, game_index));
+                INSERT INTO players (id, name, kind, created_at) VALUES (1, 'a', 'random', '2024-01-01T00:00:00Z'), (2, 'b', 'random', '2024-01-01T00:00:00Z');
+                INSERT INTO evaluations (id, key, agent_player_id, strategy, config_json, status, planned_games, created_at)
+                    VALUES (1, 'k', 1, 'single_opponent', '{}', 'running', 2, '2024-01-01T00:00:00Z');
+                INSERT INTO pairs (id, evaluation_id, pair_index, opening_id, start_sfen, player_a_id, player_b_id)
+                    VALUES (1, 1, 0, 0, 'lnsgkgsnl/1r5b1/ppppppppp/9/9/9/PPPPPPPPP/1B5R1/LNSGKGSNL b - 1', 1, 2);
+                INSERT INTO games (evaluation_id, game_index, pair_id, black_player_id, white_player_id, start_sfen, moves, result, termination,
+                    plies, duration_ms, finished_at)
+                    VALUES (1, 0, 1, 1, 2, 'lnsgkgsnl/1r5b1/ppppppppp/9/9/9/PPPPPPPPP/1B5R1/LNSGKGSNL b - 1', '7g7f', 'BlackWin', 'Resignation',
+                    1, 5, '2024-01-01T00:00:00Z');
+                PRAGMA user_version = 2;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        using (var store = ResultsStore.Open(path))
+        {
+            Assert.Equal(ResultsStore.CurrentSchemaVersion, store.SchemaVersion);
+            var old = Assert.Single(store.Games(1));
+            Assert.Null(old.MoveTimes);
+            var position = Position.StartPosition();
+            var first = UsiNotation.ParseMove(position, "7g7f");
+            position.DoMove(first);
+            Move[] moves = [first, UsiNotation.ParseMove(position, "3c3d")];
+            TimeSpan[] times = [TimeSpan.FromMilliseconds(1234.9), TimeSpan.Zero];
+            Assert.True(store.RecordGame(1, 1, 1, 2, 1, Position.StartSfen, moves, GameResult.WhiteWin, TerminationReason.Resignation, TimeSpan.FromSeconds(2), null, times));
+            Assert.Throws<ArgumentException>(() =>
+                store.RecordGame(1, 1, 2, 1, 2, Position.StartSfen, moves, GameResult.Draw, TerminationReason.MaxMoves, TimeSpan.FromSeconds(2), null, [TimeSpan.Zero]));
+        }
+        using (var store = ResultsStore.Open(path))
+            Assert.Equal([TimeSpan.FromMilliseconds(1234), TimeSpan.Zero], store.Games(1).Single(g => g.GameIndex == 1).MoveTimes);
+    }
+
+    [Fact]
     public void ANameCannotBeReusedForAnotherParticipant()
     {
         using var store = ResultsStore.Open(Path.Combine(_dir, "c.db"));
