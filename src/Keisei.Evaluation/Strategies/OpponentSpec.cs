@@ -30,7 +30,9 @@ public sealed record OpponentSpec(string Name, ParticipantKind Kind, string? Pat
         if (text.StartsWith("usi:", StringComparison.Ordinal) && text.Length > 4)
         {
             string command = text[4..].Trim().Trim('"');
-            string program = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            string[] words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length == 0) throw new EvaluationConfigException($"{where}: expected usi:\"<command line>\" with a program to start, found '{text}'");
+            string program = words[0];
             return new($"usi:{System.IO.Path.GetFileName(program)}", ParticipantKind.Usi, Command: command);
         }
         throw new EvaluationConfigException($"{where}: expected random, heuristic, ckpt:<path> or usi:\"<command>\", found '{text}'");
