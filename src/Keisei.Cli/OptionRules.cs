@@ -21,7 +21,10 @@ internal static class OptionRules
     public static Option<T> InRange<T>(this Option<T> option, T min, T max, bool minExclusive = false, string? unit = null)
         where T : struct, INumber<T>
     {
-        option.Validators.Add(result => Check(result, option.Name, result.GetValueOrDefault<T>(), min, max, minExclusive, unit));
+        option.Validators.Add(result =>
+        {
+            if (Value<T>(result) is { } value) Check(result, option.Name, value, min, max, minExclusive, unit);
+        });
         option.Description += " " + Describe(min, max, minExclusive, unit) + ".";
         return option;
     }
@@ -31,10 +34,23 @@ internal static class OptionRules
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<T?>() is { } value) Check(result, option.Name, value, min, max, minExclusive, unit);
+            if (Value<T>(result) is { } value) Check(result, option.Name, value, min, max, minExclusive, unit);
         });
         option.Description += " " + Describe(min, max, minExclusive, unit) + ".";
         return option;
+    }
+
+    /// <summary>The option's value, or null when it was not given or could not be read as a number (that parse error is reported on its own).</summary>
+    private static T? Value<T>(OptionResult result) where T : struct, INumber<T>
+    {
+        try
+        {
+            return result.GetValueOrDefault<T?>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static void Check<T>(OptionResult result, string name, T value, T min, T max, bool minExclusive, string? unit) where T : struct, INumber<T>
