@@ -40,12 +40,16 @@ public sealed class RunDirectory
     /// <summary>Why <paramref name="name"/> cannot name a run folder ("expected ..., found ..."), or null when it can.</summary>
     public static string? NameError(string name) => FileNameError(name, "a folder name");
 
-    /// <summary>Why <paramref name="name"/> cannot name the log file inside a run folder, or null when it can.</summary>
-    public static string? LogFileError(string name) =>
-        FileNameError(name, "a file name inside the run's folder")
-        ?? (ReservedNames.Contains(name, StringComparer.OrdinalIgnoreCase)
-            ? $"expected a file name other than the run's own {string.Join(", ", ReservedNames)}, found '{name}'"
-            : null);
+    /// <summary>Why <paramref name="name"/> cannot name the log file inside a run folder (a relative path such as <c>logs/train.log</c>), or null when it can.</summary>
+    public static string? LogFileError(string name)
+    {
+        string[] parts = name.Split('/');
+        if (name.StartsWith('/') || parts.Any(p => FileNameError(p, "") is not null))
+            return $"expected a file path inside the run's folder (no leading '/', no empty, '.' or '..' parts, no control characters), found '{name}'";
+        return ReservedNames.Contains(parts[0], StringComparer.OrdinalIgnoreCase)
+            ? $"expected a file path other than the run's own {string.Join(", ", ReservedNames)}, found '{name}'"
+            : null;
+    }
 
     private static string? FileNameError(string name, string what) =>
         name.Length == 0 || string.IsNullOrWhiteSpace(name) ? $"expected {what}, found an empty name"

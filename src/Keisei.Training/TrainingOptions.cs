@@ -102,7 +102,7 @@ public sealed record TrainingOptions
     /// <summary>Most positions per update (the rollout buffer holds each position's observation planes and up to 128 legal moves).</summary>
     public const int MaxStepsPerEpoch = 262_144;
 
-    /// <summary>Most positions of a whole run.</summary>
+    /// <summary>Most positions of a run set in a config file (the learning benchmark runs by time, with an unreachable count).</summary>
     public const long MaxTotalTimesteps = 1_000_000_000_000_000;
 
     /// <summary>Most torch threads.</summary>
@@ -118,7 +118,6 @@ public sealed record TrainingOptions
         var errors = new List<string>();
         if (NumEnvs is < 1 or > MaxNumEnvs) errors.Add($"num_envs: expected an integer in 1..{MaxNumEnvs}, found {NumEnvs}");
         if (StepsPerEpoch is < 1 or > MaxStepsPerEpoch) errors.Add($"steps_per_epoch: expected an integer in 1..{MaxStepsPerEpoch}, found {StepsPerEpoch}");
-        if (TotalTimesteps is < 1 or > MaxTotalTimesteps) errors.Add($"total_timesteps: expected an integer in 1..{MaxTotalTimesteps}, found {TotalTimesteps}");
         if (Threads is < 0 or > MaxThreads) errors.Add($"threads: expected an integer in 0..{MaxThreads}, found {Threads}");
         if (Ppo.MinibatchSize < 1 || Ppo.MinibatchSize > StepsPerEpoch)
             errors.Add($"minibatch_size: expected at most training.steps_per_epoch ({StepsPerEpoch}), found {Ppo.MinibatchSize}");
