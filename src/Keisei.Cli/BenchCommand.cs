@@ -22,22 +22,27 @@ internal static class BenchCommand
     {
         var config = new Option<string?>("--config", "-c") { Description = "YAML config to train (default: configs/quickstart.yaml)." };
         var set = ConfigCommand.SetOption();
-        var minutes = new Option<double>("--minutes") { Description = "Training minutes per seed.", DefaultValueFactory = _ => 15 };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds to train, one after another.", DefaultValueFactory = _ => 3 };
+        var minutes = new Option<double>("--minutes") { Description = "Training minutes per seed.", DefaultValueFactory = _ => 15 }
+            .InRange(0, OptionRules.YearMinutes, minExclusive: true, unit: "minutes");
+        var seeds = new Option<int>("--seeds") { Description = "Seeds to train, one after another.", DefaultValueFactory = _ => 3 }.InRange(1, 1000);
         var firstSeed = new Option<int>("--first-seed") { Description = "The first seed; the others follow it (1, 2, 3 by default).", DefaultValueFactory = _ => 1 };
         var marks = new Option<string?>("--marks")
         {
             Description = "Training minutes at which the weights are kept and scored, comma-separated (default: a third and two thirds of --minutes); the end is always one.",
         };
-        var randomGames = new Option<int>("--random-games") { Description = "Games against the random player per mark (colour-swapped pairs).", DefaultValueFactory = _ => 400 };
-        var heuristicGames = new Option<int>("--heuristic-games") { Description = "Games against the heuristic player per mark (colour-swapped pairs).", DefaultValueFactory = _ => 200 };
-        var maxPlies = new Option<int?>("--max-plies") { Description = "Ply limit of evaluation games (default: the config's env.max_moves_per_game)." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Evaluation games played at once.", DefaultValueFactory = _ => 4 };
+        var randomGames = new Option<int>("--random-games") { Description = "Games against the random player per mark (colour-swapped pairs).", DefaultValueFactory = _ => 400 }
+            .InRange(0, ConfigSchema.MaxGames);
+        var heuristicGames = new Option<int>("--heuristic-games") { Description = "Games against the heuristic player per mark (colour-swapped pairs).", DefaultValueFactory = _ => 200 }
+            .InRange(0, ConfigSchema.MaxGames);
+        var maxPlies = new Option<int?>("--max-plies") { Description = "Ply limit of evaluation games (default: the config's env.max_moves_per_game)." }
+            .InRange(1, ConfigSchema.MaxPlies);
+        var concurrency = new Option<int>("--concurrency") { Description = "Evaluation games played at once.", DefaultValueFactory = _ => 4 }
+            .InRange(1, ConfigSchema.MaxConcurrentGames);
         var temperature = new Option<double>("--temperature")
         {
             Description = "The agent's sampling temperature in evaluation: 1 plays the policy as trained; 0 plays its most probable move (greedy play repeats positions and draws by sennichite).",
             DefaultValueFactory = _ => 1,
-        };
+        }.InRange(0, 100);
         var output = new Option<string?>("--out") { Description = "Folder for the runs, curve.csv and curve.svg (default: runs/bench-learning-<date>-<time>)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table." };
         var command = new Command("learning",
@@ -53,11 +58,11 @@ internal static class BenchCommand
             var training = settings.ToTrainingOptions();
             double budget = result.GetValue(minutes);
             int seedCount = result.GetValue(seeds);
-            if (seedCount < 1) throw new UserInputException($"--seeds: expected 1 or more, found {seedCount}");
+            if ((long)result.GetValue(firstSeed) + seedCount - 1 > int.MaxValue)
+                throw new UserInputException($"--first-seed: expected at most {int.MaxValue - seedCount + 1} with --seeds {seedCount}, found {result.GetValue(firstSeed)}");
             var options = new LearningBenchmarkOptions
             {
-                Budget = double.IsFinite(budget) && budget is > 0 and < 1e6 ? TimeSpan.FromMinutes(budget)
-                    : throw new UserInputException($"--minutes: expected a positive number of minutes, found {budget}"),
+                Budget = TimeSpan.FromMinutes(budget),
                 Marks = ParseMarks(result.GetValue(marks), budget),
                 Seeds = Enumerable.Range(result.GetValue(firstSeed), seedCount).ToList(),
                 RandomGames = result.GetValue(randomGames),
@@ -68,9 +73,8 @@ internal static class BenchCommand
             };
             var errors = options.Validate();
             if (errors.Count > 0) throw new UserInputException(string.Join("; ", errors));
-            string folder = Path.GetFullPath(result.GetValue(output)
-                ?? Path.Combine(settings.Logging.RunDir, "bench-learning-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
-            Directory.CreateDirectory(folder);
+            string folder = Path.GetFullPath(CliPaths.OutputFolder("--out", result.GetValue(output)
+                ?? Path.Combine(settings.Logging.RunDir, "bench-learning-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture))));
             bool asJson = result.GetValue(json);
             var progress = asJson ? stderr : stdout;
             progress.WriteLine($"keisei bench learning: {training.Model.Describe()}, {options.Seeds.Count} seed(s) x {budget:0.##} min, marks at " +

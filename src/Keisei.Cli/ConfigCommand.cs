@@ -94,6 +94,7 @@ internal static class ConfigCommand
         {
             string source = result.GetValue(old)!, target = result.GetValue(output)!;
             if (!result.GetValue(force) && File.Exists(target)) throw new UserInputException($"--output: '{target}' already exists (use --force to overwrite it)");
+            CliPaths.OutputFile("--output", target);
             var migration = ConfigMigration.Migrate(source);
             string header = $"Keisei configuration (schema_version {ConfigSchema.Version}) migrated from {Path.GetFileName(source)} by `keisei config migrate`.\n" +
                 "Every key is written with its value, defaults filled in.";

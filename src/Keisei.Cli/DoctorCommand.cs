@@ -29,8 +29,9 @@ internal static class DoctorCommand
             Description = "Repeat the numeric checks (forward/backward against float64, checkpoint save/load, batcher against a direct pass) " +
                 "on heap memory poisoned with NaN, while busy threads load the CPU; report failures per check. Exit code 1 on any failure.",
         };
-        var iterations = new Option<int>("--iterations") { Description = "Iterations of --stress (each runs every check once).", DefaultValueFactory = _ => 500 };
-        var load = new Option<int>("--load") { Description = "Busy threads beside --stress.", DefaultValueFactory = _ => 2 };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations of --stress (each runs every check once).", DefaultValueFactory = _ => 500 }
+            .InRange(1, 1_000_000);
+        var load = new Option<int>("--load") { Description = "Busy threads beside --stress.", DefaultValueFactory = _ => 2 }.InRange(0, 256);
         var command = new Command("doctor",
             "Check the host: OS, .NET, TorchSharp and libtorch, the libstdc++ fix, devices, threads, disk, the numeric safeguards, and a " +
             "forward/backward self-test against float64. Exit code 1 if something needed is broken. With --stress, repeat the numeric checks under load.")
@@ -39,8 +40,6 @@ internal static class DoctorCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (result.GetValue(iterations) < 1) throw new UserInputException($"--iterations: expected at least 1, found {result.GetValue(iterations)}");
-            if (result.GetValue(load) < 0) throw new UserInputException($"--load: expected 0 or more busy threads, found {result.GetValue(load)}");
             var checks = Run();
             StressReport? report = null;
             if (result.GetValue(stress) && checks.All(c => c.Status != Status.Fail))

@@ -39,8 +39,10 @@ internal static class EvaluateCommand
             Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
                 "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
         };
-        var games = new Option<int?>("--games", "-n") { Description = "Games to play (default 20, or evaluation.num_games); rounded up to whole colour-swapped pairs." };
-        var concurrency = new Option<int?>("--concurrency", "-j") { Description = "Games played at once (default 4, or evaluation.max_concurrent_games)." };
+        var games = new Option<int?>("--games", "-n") { Description = "Games to play (default 20, or evaluation.num_games); rounded up to whole colour-swapped pairs." }
+            .InRange(1, ConfigSchema.MaxGames);
+        var concurrency = new Option<int?>("--concurrency", "-j") { Description = "Games played at once (default 4, or evaluation.max_concurrent_games)." }
+            .InRange(1, ConfigSchema.MaxConcurrentGames);
         var openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
         var shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
         var sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
@@ -48,20 +50,26 @@ internal static class EvaluateCommand
         var config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
         var set = ConfigCommand.SetOption();
         var seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
-        var maxPlies = new Option<int?>("--max-plies") { Description = "Plies after which a game is drawn (default 500, or evaluation.max_moves_per_game)." };
-        var moveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 };
-        var gameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." };
-        var temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 };
-        var resignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." };
+        var maxPlies = new Option<int?>("--max-plies") { Description = "Plies after which a game is drawn (default 500, or evaluation.max_moves_per_game)." }
+            .InRange(1, ConfigSchema.MaxPlies);
+        var moveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 }
+            .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+        var gameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." }
+            .InRange(0, ConfigSchema.WeekSeconds, minExclusive: true, unit: "seconds");
+        var temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 }
+            .InRange(0, 100);
+        var resignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." }
+            .InRange(-1f, 1f);
         var usiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
         var usiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
         var usiReadyTimeout = new Option<double>("--usi-ready-timeout")
         {
             Description = "Seconds a USI engine may take to answer readyok (a large USI_Hash or many Threads take long, more so on a busy machine).",
             DefaultValueFactory = _ => 120,
-        };
+        }.InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
         var device = new Option<string>("--device") { Description = "Device for network players: cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
-        var resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." };
+        var resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." }
+            .InRange(1, long.MaxValue);
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
         var report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
 
@@ -75,6 +83,10 @@ internal static class EvaluateCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var logger = logging.CreateLogger("evaluate");
+            // Paths first: a report or database that cannot be written must not be found out after every game is played.
+            CliPaths.OutputFile("--db", result.GetValue(db)!);
+            if (result.GetValue(report) is { } reportPath) CliPaths.OutputFile("--report", reportPath);
+            if (result.GetValue(openings) is { } openingsPath) CliPaths.InputFile("--openings", openingsPath);
             var section = KeiseiConfig.Load(result.GetValue(config), result.GetValue(set) ?? []).Evaluation;
             string strategyName = result.GetValue(strategy) ?? section.String("strategy") ?? "single_opponent";
             var strategyParams = section.Map("strategy_params");
@@ -107,8 +119,6 @@ internal static class EvaluateCommand
             int planSeed = result.GetValue(seed) ?? section.Int("random_seed", 1);
             int plies = result.GetValue(maxPlies) ?? section.Int("max_moves_per_game", 500, 1);
             double? gameSeconds = result.GetValue(gameTimeout) ?? (section.Has("timeout_per_game") ? section.Double("timeout_per_game", 0) : null);
-            if (numGames < 1) throw new UserInputException($"--games must be 1 or more, found {numGames}");
-            if (jobs < 1) throw new UserInputException($"--concurrency must be 1 or more, found {jobs}");
 
             IReadOnlyList<Opening> openingList = [Opening.StartPosition];
             if (result.GetValue(openings) is { } openingsFile)
@@ -140,7 +150,7 @@ internal static class EvaluateCommand
             {
                 Limits = ParseUsiLimit(result.GetValue(usiLimit)!),
                 EngineOptions = ParseAssignments(result.GetValue(usiOption) ?? [], "--usi-option"),
-                ReadyTimeout = PositiveSeconds(result.GetValue(usiReadyTimeout), "--usi-ready-timeout"),
+                ReadyTimeout = TimeSpan.FromSeconds(result.GetValue(usiReadyTimeout)),
                 StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(db)!)),
             };
 
@@ -164,7 +174,7 @@ internal static class EvaluateCommand
             }
             else
             {
-                string path = agentText.StartsWith("ckpt:", StringComparison.Ordinal) ? agentText[5..] : agentText;
+                string path = CliPaths.InputFile("--agent", agentText.StartsWith("ckpt:", StringComparison.Ordinal) ? agentText[5..] : agentText);
                 try
                 {
                     agentFactory = NeuralPlayerFactory.FromCheckpoint(path, result.GetValue(agentName), neural, logger);
@@ -252,7 +262,8 @@ internal static class EvaluateCommand
     internal static UsiGoLimits ParseUsiLimit(string text)
     {
         var parts = text.Split('=', 2);
-        if (parts.Length != 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) || n <= 0)
+        if (parts.Length != 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) || n <= 0
+            || (parts[0] != "nodes" && n > int.MaxValue))
             throw new UserInputException($"--usi-limit: expected movetime=MS, byoyomi=MS, nodes=N or depth=N, found '{text}'");
         return parts[0] switch
         {
@@ -263,11 +274,6 @@ internal static class EvaluateCommand
             _ => throw new UserInputException($"--usi-limit: unknown limit '{parts[0]}' (movetime, byoyomi, nodes, depth)"),
         };
     }
-
-    private static TimeSpan PositiveSeconds(double seconds, string option) =>
-        double.IsFinite(seconds) && seconds > 0 && seconds <= TimeSpan.MaxValue.TotalSeconds / 2
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new UserInputException($"{option}: expected a positive number of seconds, found {seconds.ToString(CultureInfo.InvariantCulture)}");
 
     private static Dictionary<string, string> ParseAssignments(IEnumerable<string> items, string option)
     {

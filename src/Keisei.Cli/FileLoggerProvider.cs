@@ -13,6 +13,7 @@ internal sealed class FileLoggerProvider : ILoggerProvider
 
     public FileLoggerProvider(string path, LogLevel minimum = LogLevel.Information)
     {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
         _minimum = minimum;
     }

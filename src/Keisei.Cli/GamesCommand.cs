@@ -25,7 +25,7 @@ internal static class GamesCommand
     {
         var command = new Command("games", "Work with stored games.");
         var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
-        var evaluation = new Option<long>("--evaluation") { Description = "Evaluation id (see keisei evaluate's report).", Required = true };
+        var evaluation = new Option<long>("--evaluation") { Description = "Evaluation id (see keisei evaluate's report).", Required = true }.InRange(1, long.MaxValue);
         var format = new Option<string>("--format")
         {
             Description = "kif (KIF in Shift_JIS; characters Shift_JIS lacks, e.g. in player names, become '?'), kifu (KIF in UTF-8), " +
@@ -40,14 +40,12 @@ internal static class GamesCommand
         };
         export.SetAction(result =>
         {
-            string path = result.GetValue(db)!;
-            if (!File.Exists(path)) throw new UserInputException($"--db: '{path}' does not exist");
+            string path = CliPaths.InputFile("--db", result.GetValue(db)!);
+            string folder = CliPaths.OutputFolder("--out", result.GetValue(output)!);
             using var store = RateCommand.OpenStore(path);
             long id = result.GetValue(evaluation);
             if (store.GetEvaluation(id) is null) throw new UserInputException($"--evaluation: no evaluation {id} in '{path}'");
             var names = store.Players().ToDictionary(p => p.Id, p => p.Name);
-            string folder = result.GetValue(output)!;
-            Directory.CreateDirectory(folder);
             string kind = result.GetValue(format)!;
             int count = 0;
             foreach (var game in store.Games(id))

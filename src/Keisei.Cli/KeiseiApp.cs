@@ -50,6 +50,12 @@ public static class KeiseiApp
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (UnauthorizedAccessException e)
+        {
+            // A file or folder the commands did not check first (their own checks name the option): the message names the path.
+            stderr.WriteLine($"error: permission denied: {e.Message}");
+            return ExitCodes.BadInput;
+        }
     }
 }
 

@@ -39,6 +39,7 @@ internal static class ModelCommand
             string path = result.GetValue(output)!;
             if (File.Exists(path) && !result.GetValue(force))
                 throw new UserInputException($"--out: '{path}' already exists (use --force to overwrite it)");
+            CliPaths.OutputFile("--out", path);
             using var model = PolicyValueModel.Create(config, result.GetValue(seed));
             var info = new CheckpointInfo
             {
@@ -68,7 +69,7 @@ internal static class ModelCommand
         var command = new Command("info", "Verify a checkpoint's hash, rebuild its model and print what it contains.") { file, json };
         command.SetAction(result =>
         {
-            string path = result.GetValue(file)!;
+            string path = CliPaths.InputFile("FILE", result.GetValue(file)!);
             LoadedCheckpoint checkpoint;
             try
             {

@@ -18,8 +18,7 @@ internal static class RateCommand
         };
         command.SetAction(result =>
         {
-            string path = result.GetValue(db)!;
-            if (!File.Exists(path)) throw new UserInputException($"--db: '{path}' does not exist");
+            string path = CliPaths.InputFile("--db", result.GetValue(db)!);
             using var store = OpenStore(path);
             string? anchorName = result.GetValue(anchor);
             if (anchorName is not null && store.FindPlayer(anchorName) is null)

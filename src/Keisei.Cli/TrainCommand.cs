@@ -27,8 +27,13 @@ internal static class TrainCommand
         var config = new Option<string?>("--config", "-c") { Description = "YAML config (default: configs/quickstart.yaml, a small CNN that learns on 2 CPU cores)." };
         var set = ConfigCommand.SetOption();
         var runName = new Option<string?>("--run-name") { Description = "Name of the run folder under logging.run_dir (default: keisei-<date>-<time>)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue this run (name or folder) from its latest checkpoint, with its own config.yaml." };
-        var minutes = new Option<double?>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes." };
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue this run (name or folder) from its latest checkpoint, with its own config.yaml (--set still applies; " +
+                "--config and --run-name cannot be given: a run keeps the settings it started with).",
+        };
+        var minutes = new Option<double?>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes." }
+            .InRange(0, OptionRules.YearMinutes, minExclusive: true, unit: "minutes");
         var plain = new Option<bool>("--plain") { Description = "One line per update instead of the live display." };
         var command = new Command("train",
             "Train a Shogi agent by self-play PPO. Writes runs/<name>/: config.yaml, checkpoints/, keisei.db, tensorboard/, metrics.jsonl, train.log. " +
@@ -44,7 +49,12 @@ internal static class TrainCommand
             string? resumeName = result.GetValue(resume);
             if (resumeName is not null)
             {
-                var probe = KeiseiConfig.Load(result.GetValue(config), overrides);
+                // A resumed run continues with the config.yaml it wrote when it started; another file would silently change it.
+                if (result.GetValue(config) is { } other)
+                    throw new UserInputException($"--config '{other}' cannot be combined with --resume: a run continues with its own config.yaml (change single settings with --set)");
+                if (result.GetValue(runName) is { } name)
+                    throw new UserInputException($"--run-name '{name}' cannot be combined with --resume: the run keeps its folder");
+                var probe = KeiseiConfig.Load(null, overrides);
                 try
                 {
                     run = RunDirectory.Open(probe.Logging.RunDir, resumeName);
@@ -59,6 +69,7 @@ internal static class TrainCommand
             {
                 string path = result.GetValue(config) ?? DefaultConfigPath;
                 settings = KeiseiConfig.Load(path, overrides);
+                if (result.GetValue(runName) is { } name && RunDirectory.NameError(name) is { } nameError) throw new UserInputException($"--run-name: {nameError}");
                 try
                 {
                     run = RunDirectory.Create(settings.Logging.RunDir, result.GetValue(runName) ?? settings.Logging.RunName);

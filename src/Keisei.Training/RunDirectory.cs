@@ -26,14 +26,37 @@ public sealed class RunDirectory
     public static RunDirectory Create(string runsRoot, string? name)
     {
         name ??= "keisei-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        if (name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
-            throw new ArgumentException($"Run name '{name}' cannot be a folder name.", nameof(name));
+        if (NameError(name) is { } error) throw new ArgumentException($"Run name: {error}.", nameof(name));
         var run = new RunDirectory(System.IO.Path.Combine(runsRoot, name));
         if (Directory.Exists(run.CheckpointsPath) && Directory.EnumerateFiles(run.CheckpointsPath, "*.ckpt").Any())
             throw new IOException($"Run '{run.Path}' already exists and has checkpoints; resume it with --resume {name} or choose another run name.");
         Directory.CreateDirectory(run.CheckpointsPath);
         return run;
     }
+
+    /// <summary>The files and folders a run writes besides its log; the log file may not take one of these names.</summary>
+    public static readonly IReadOnlyList<string> ReservedNames = ["config.yaml", "checkpoints", "keisei.db", "keisei.db-wal", "keisei.db-shm", "keisei.db-journal", "tensorboard", "metrics.jsonl", "resume_from"];
+
+    /// <summary>Why <paramref name="name"/> cannot name a run folder ("expected ..., found ..."), or null when it can.</summary>
+    public static string? NameError(string name) => FileNameError(name, "a folder name");
+
+    /// <summary>Why <paramref name="name"/> cannot name the log file inside a run folder (a relative path such as <c>logs/train.log</c>), or null when it can.</summary>
+    public static string? LogFileError(string name)
+    {
+        string[] parts = name.Split('/');
+        if (name.StartsWith('/') || parts.Any(p => FileNameError(p, "") is not null))
+            return $"expected a file path inside the run's folder (no leading '/', no empty, '.' or '..' parts, no control characters), found '{name}'";
+        return ReservedNames.Contains(parts[0], StringComparer.OrdinalIgnoreCase)
+            ? $"expected a file path other than the run's own {string.Join(", ", ReservedNames)}, found '{name}'"
+            : null;
+    }
+
+    private static string? FileNameError(string name, string what) =>
+        name.Length == 0 || string.IsNullOrWhiteSpace(name) ? $"expected {what}, found an empty name"
+        : name is "." or ".." || name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name.IndexOf('\\') >= 0 || name.Any(char.IsControl)
+            ? $"expected {what} (no '/', no control characters, not '.' or '..'), found '{name}'"
+        : System.Text.Encoding.UTF8.GetByteCount(name) > 255 ? $"expected {what} of at most 255 bytes, found {System.Text.Encoding.UTF8.GetByteCount(name)}"
+        : null;
 
     /// <summary>Opens an existing run by name (under <paramref name="runsRoot"/>) or by path.</summary>
     /// <exception cref="DirectoryNotFoundException">No such run.</exception>

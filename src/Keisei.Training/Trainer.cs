@@ -90,6 +90,7 @@ public sealed class Trainer : IDisposable
 
     private Trainer(TrainingOptions options, RunDirectory run, ILogger? logger, IEnumerable<ITrainingCallback>? callbacks, LoadedCheckpoint? resume)
     {
+        if (options.Validate() is { Count: > 0 } invalid) throw new ArgumentException("training." + string.Join("; training.", invalid), nameof(options));
         _options = options;
         _run = run;
         _logger = logger ?? NullLogger.Instance;

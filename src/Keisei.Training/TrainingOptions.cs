@@ -95,4 +95,40 @@ public sealed record TrainingOptions
 
     public PpoOptions Ppo { get; init; } = new();
     public ModelConfig Model { get; init; } = ModelConfig.KeiseiDefault;
+
+    /// <summary>Most self-play games side by side (each holds a policy row of 13,527 floats and its observation planes).</summary>
+    public const int MaxNumEnvs = 65_536;
+
+    /// <summary>Most positions per update (the rollout buffer holds each position's observation planes and up to 128 legal moves).</summary>
+    public const int MaxStepsPerEpoch = 262_144;
+
+    /// <summary>Most positions of a run set in a config file (the learning benchmark runs by time, with an unreachable count).</summary>
+    public const long MaxTotalTimesteps = 1_000_000_000_000_000;
+
+    /// <summary>Most torch threads.</summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>
+    /// Every limit the trainer's buffers need that one value alone cannot show (sizes in 32-bit array indices, memory),
+    /// each as <c>key: expected ..., found ...</c> by its config key name under <c>training.</c> (empty when valid).
+    /// The config file's validation and the trainer both call this.
+    /// </summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (NumEnvs is < 1 or > MaxNumEnvs) errors.Add($"num_envs: expected an integer in 1..{MaxNumEnvs}, found {NumEnvs}");
+        if (StepsPerEpoch is < 1 or > MaxStepsPerEpoch) errors.Add($"steps_per_epoch: expected an integer in 1..{MaxStepsPerEpoch}, found {StepsPerEpoch}");
+        if (Threads is < 0 or > MaxThreads) errors.Add($"threads: expected an integer in 0..{MaxThreads}, found {Threads}");
+        if (Ppo.MinibatchSize < 1 || Ppo.MinibatchSize > StepsPerEpoch)
+            errors.Add($"minibatch_size: expected at most training.steps_per_epoch ({StepsPerEpoch}), found {Ppo.MinibatchSize}");
+        // The buffers index observations and policy rows with int: the products must fit (they do within the limits above
+        // for every encoding Keisei has; this keeps it true if an encoding grows).
+        if (Model.Validate().Count == 0)
+        {
+            long observation = (long)Model.InputChannels * 81;
+            if (StepsPerEpoch >= 1 && (long)StepsPerEpoch * Math.Max(observation, 128) > Array.MaxLength)
+                errors.Add($"steps_per_epoch: expected at most {Array.MaxLength / Math.Max(observation, 128)} for {Model.Observation}, found {StepsPerEpoch}");
+        }
+        return errors;
+    }
 }

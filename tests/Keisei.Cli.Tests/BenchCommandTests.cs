@@ -79,10 +79,10 @@ public sealed class BenchCommandTests : IDisposable
     [Theory]
     [InlineData("--marks", "0.5", "--marks: expected minutes in (0, 0.04]")]
     [InlineData("--marks", "x", "found 'x'")]
-    [InlineData("--minutes", "0", "--minutes: expected a positive number")]
-    [InlineData("--seeds", "0", "--seeds: expected 1 or more, found 0")]
-    [InlineData("--concurrency", "0", "--concurrency: expected 1 or more, found 0")]
-    [InlineData("--temperature", "NaN", "--temperature: expected 0 or more, found NaN")]
+    [InlineData("--minutes", "0", "--minutes: expected minutes > 0 and <= 525600, found 0")]
+    [InlineData("--seeds", "0", "--seeds: expected an integer in 1..1000, found 0")]
+    [InlineData("--concurrency", "0", "--concurrency: expected an integer in 1..1024, found 0")]
+    [InlineData("--temperature", "NaN", "--temperature: expected a number in 0..100, found NaN")]
     public void BadOptionsAreNamed(string option, string value, string message)
     {
         var output = CliRunner.Run(With(Args(), option, value));

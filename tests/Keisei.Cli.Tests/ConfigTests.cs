@@ -152,14 +152,14 @@ public sealed class ConfigTests : IDisposable
             "bad.yaml, line 4: env.observation: expected one of core46, core46+, found 'core64' (did you mean 'core46'?)",
             "bad.yaml, line 6: training.lerning_rate: unknown key (did you mean 'learning_rate'?)",
             "bad.yaml, line 7: training.minibatch_size: expected at most training.steps_per_epoch (2048), found 4096",
-            "bad.yaml, line 8: training.num_envs: expected an integer >= 1, found 0",
+            "bad.yaml, line 8: training.num_envs: expected an integer in 1..65536, found 0",
             "bad.yaml, line 9: training.model_type: unknown key (did you mean 'model.model_type'?)",
             "bad.yaml, line 10: training.lr_schedule_type: expected one of linear, cosine, exponential, step or null, found 'cosin' (did you mean 'cosine'?)",
             "bad.yaml, line 12: training.lr_schedule_kwargs.final_lr_fraction: unknown key (did you mean 'final_fraction'?)",
             "bad.yaml, line 13: training.gamma: expected a number in 0..1, found 'high'",
             "bad.yaml, line 15: model.tower_depth: expected an integer in 1..64, found 0",
             "bad.yaml, line 17: evaluation.strategi: unknown key (did you mean 'strategy'?)",
-            "bad.yaml, line 18: evaluation.num_games: expected an integer >= 1, found 2.5",
+            "bad.yaml, line 18: evaluation.num_games: expected an integer in 1..1000000, found 2.5",
             "bad.yaml, line 19: displey: unknown section (did you mean 'display'?)",
             "bad.yaml, line 21: seed: unknown section (did you mean 'env.seed'?)",
         ];
@@ -238,9 +238,9 @@ public sealed class ConfigTests : IDisposable
     {
         string path = Write("base.yaml", "training:\n  ppo_epochs: zero\n");
         string message = LoadFails(path, "training.lerning_rate=0.1", "training.num_envs=many", "env.device", "=3", "evaluation.strategy=ladderr").Message;
-        Assert.Contains($"{path}, line 2: training.ppo_epochs: expected an integer >= 1, found 'zero'", message);
+        Assert.Contains($"{path}, line 2: training.ppo_epochs: expected an integer in 1..1000, found 'zero'", message);
         Assert.Contains("--set training.lerning_rate=0.1: training.lerning_rate: unknown key (did you mean 'learning_rate'?)", message);
-        Assert.Contains("--set training.num_envs=many: training.num_envs: expected an integer >= 1, found 'many'", message);
+        Assert.Contains("--set training.num_envs=many: training.num_envs: expected an integer in 1..65536, found 'many'", message);
         Assert.Contains("--set env.device: expected section.key=value", message);
         Assert.Contains("--set =3: expected section.key=value", message);
         Assert.Contains("--set evaluation.strategy=ladderr: evaluation.strategy: expected one of single_opponent, tournament, ladder, benchmark, custom, found 'ladderr' (did you mean 'ladder'?)", message);
@@ -371,7 +371,7 @@ public sealed class ConfigTests : IDisposable
 
         var overridden = CliRunner.Run("config", "validate", good, "--set", "training.num_envs=0", "--override", "env.seed=x");
         Assert.Equal(2, overridden.ExitCode);
-        Assert.Contains("--set training.num_envs=0: training.num_envs: expected an integer >= 1, found 0", overridden.Stderr);
+        Assert.Contains("--set training.num_envs=0: training.num_envs: expected an integer in 1..65536, found 0", overridden.Stderr);
         Assert.Contains("--set env.seed=x: env.seed: expected an integer, found 'x'", overridden.Stderr);
         Assert.DoesNotContain("   at ", overridden.Stderr);
 
@@ -404,7 +404,7 @@ public sealed class ConfigTests : IDisposable
         string path = Write("eval.yaml", "training:\n  num_envs: 0\nevaluation:\n  num_games: 4\n");
         var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--config", path, "--set", "evaluation.num_gams=2", "--db", Path.Combine(_dir, "e.db"));
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains($"{path}, line 2: training.num_envs: expected an integer >= 1, found 0", result.Stderr);
+        Assert.Contains($"{path}, line 2: training.num_envs: expected an integer in 1..65536, found 0", result.Stderr);
         Assert.Contains("--set evaluation.num_gams=2: evaluation.num_gams: unknown key (did you mean 'num_games'?)", result.Stderr);
     }
 }

@@ -224,6 +224,6 @@ public sealed class RobustnessTests : IDisposable
 
         var bad = CliRunner.Run("doctor", "--stress", "--iterations", "0");
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("--iterations: expected at least 1, found 0", bad.Stderr);
+        Assert.Contains("--iterations: expected an integer in 1..1000000, found 0", bad.Stderr);
     }
 }

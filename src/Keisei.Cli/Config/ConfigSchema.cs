@@ -101,6 +101,18 @@ public static class ConfigSchema
 
     public const string VersionKey = "schema_version";
 
+    /// <summary>Most plies of a game (self-play or evaluation); real games end long before.</summary>
+    public const int MaxPlies = 100_000;
+
+    /// <summary>Most games of one evaluation or gating match.</summary>
+    public const int MaxGames = 1_000_000;
+
+    /// <summary>Most games played at once.</summary>
+    public const int MaxConcurrentGames = 1024;
+
+    /// <summary>Seconds in a week: the longest a game may last.</summary>
+    public const double WeekSeconds = 604_800;
+
     private static readonly TrainingOptions T = new();
     private static readonly PpoOptions P = new();
     private static readonly LrScheduleOptions S = new();
@@ -109,8 +121,8 @@ public static class ConfigSchema
     private static ConfigKey Int(string name, long value, string description, long min = 0, long max = int.MaxValue) =>
         new(name, ConfigType.Int, value, description) { Min = min == int.MinValue ? null : min, Max = max == int.MaxValue ? null : max };
 
-    private static ConfigKey Long(string name, long value, string description, long min = 1) =>
-        new(name, ConfigType.Long, value, description) { Min = min };
+    private static ConfigKey Long(string name, long value, string description, long min = 1, long max = long.MaxValue) =>
+        new(name, ConfigType.Long, value, description) { Min = min, Max = max == long.MaxValue ? null : max };
 
     private static ConfigKey Num(string name, double? value, string description, double? min = 0, double? max = null, bool exclusive = false) =>
         new(name, ConfigType.Double, value, description) { Min = min, Max = max, MinExclusive = exclusive };
@@ -139,13 +151,13 @@ public static class ConfigSchema
         Section("env", "The self-play environment.",
             Int("seed", T.Seed, "Seed of every random choice of a run (weights, self-play, minibatches).", int.MinValue),
             new("device", ConfigType.Device, T.Device, "Torch device for training: cpu, cuda, cuda:N or auto (CUDA when available)."),
-            Int("max_moves_per_game", T.MaxMovesPerGame, "Plies after which a self-play game is a draw.", 1),
+            Int("max_moves_per_game", T.MaxMovesPerGame, "Plies after which a self-play game is a draw.", 1, MaxPlies),
             Choice("observation", M.Observation, ObservationEncoder.Names, "Observation encoding; fixes the network's input planes (core46: 46, core46+: 51).")),
         Section("training", "Self-play PPO.",
-            Long("total_timesteps", T.TotalTimesteps, "Positions (plies) to collect over the whole run."),
-            Int("steps_per_epoch", T.StepsPerEpoch, "Positions collected per PPO update, across all games.", 1),
-            Int("num_envs", T.NumEnvs, "Self-play games played side by side (one batched forward pass per step).", 1),
-            Int("ppo_epochs", P.PpoEpochs, "Passes over each collected batch per update.", 1),
+            Long("total_timesteps", T.TotalTimesteps, "Positions (plies) to collect over the whole run.", 1, TrainingOptions.MaxTotalTimesteps),
+            Int("steps_per_epoch", T.StepsPerEpoch, "Positions collected per PPO update, across all games.", 1, TrainingOptions.MaxStepsPerEpoch),
+            Int("num_envs", T.NumEnvs, "Self-play games played side by side (one batched forward pass per step).", 1, TrainingOptions.MaxNumEnvs),
+            Int("ppo_epochs", P.PpoEpochs, "Passes over each collected batch per update.", 1, 1000),
             Int("minibatch_size", P.MinibatchSize, "Positions per gradient step; at most steps_per_epoch.", 1),
             Num("learning_rate", P.LearningRate, "Base learning rate of the optimiser.", 0, exclusive: true),
             Num("gamma", P.Gamma, "Discount factor of future rewards.", 0, 1),
@@ -169,7 +181,7 @@ public static class ConfigSchema
                 Int("step_size", S.StepSize, "step: steps between reductions.", 1)),
             Bool("mixed_precision", P.MixedPrecision, "Automatic mixed precision on CUDA (ignored on CPU)."),
             Long("checkpoint_interval_timesteps", T.CheckpointIntervalTimesteps, "Write a checkpoint every this many positions."),
-            Int("threads", T.Threads, "Torch intra-op threads; 0: torch's default."),
+            Int("threads", T.Threads, "Torch intra-op threads; 0: torch's default.", 0, TrainingOptions.MaxThreads),
             Num("material_shaping", T.MaterialShaping, "Potential-based reward shaping by material balance (0: off); keeps the optimal policy, speeds up early learning.", 0, 1),
             Int("max_nonfinite_updates", T.MaxNonFiniteUpdates, "Updates in a row with a NaN or infinite loss, gradient or weight (each skipped) before training stops with exit code 1.", 1)),
         Section("model", "The policy/value network.",
@@ -183,14 +195,14 @@ public static class ConfigSchema
                 "conv: move planes in the side to move's frame (direction x distance, knight jumps, promotion, drops), read out by a fixed colour-aware map; linear: Keisei's original head (a linear layer to the 13,527 actions), for older checkpoints.")),
         Section("evaluation", "Evaluation during training and the defaults of keisei evaluate.",
             Bool("enable_periodic_evaluation", true, "Evaluate checkpoints in the background while training."),
-            Long("evaluation_interval_timesteps", 50_000, "Positions between periodic evaluations."),
+            Int("evaluation_interval_timesteps", 50_000, "Positions between periodic evaluations.", 1),
             Choice("strategy", "single_opponent", EvaluationStrategy.Names, "How opponents and games are planned."),
-            Int("num_games", 20, "Games per evaluation (rounded up to colour-swapped pairs).", 1),
-            Int("max_concurrent_games", 4, "Games played at once.", 1),
-            Num("timeout_per_game", null, "Seconds a whole game may last; null: no limit.", 0, exclusive: true) with { Nullable = true },
+            Int("num_games", 20, "Games per evaluation (rounded up to colour-swapped pairs).", 1, MaxGames),
+            Int("max_concurrent_games", 4, "Games played at once.", 1, MaxConcurrentGames),
+            Num("timeout_per_game", null, "Seconds a whole game may last; null: no limit.", 0, WeekSeconds, exclusive: true) with { Nullable = true },
             new("strategy_params", ConfigType.FreeMap, null, "Parameters of the strategy; the strategy checks their names and values."),
             new("opponent_type", ConfigType.Opponent, "random", "single_opponent's opponent when none is named: random, heuristic, ckpt:<path> or usi:<command>."),
-            Int("max_moves_per_game", 500, "Plies after which an evaluation game is a draw.", 1),
+            Int("max_moves_per_game", 500, "Plies after which an evaluation game is a draw.", 1, MaxPlies),
             Bool("randomize_positions", true, "Play from varied opening positions."),
             Int("random_seed", 0, "Seed of the evaluation plan and players; null: 1.", int.MinValue) with { Default = null, Nullable = true },
             Bool("save_games", true, "Keep the moves of every game (for KIF/CSA export)."),
@@ -212,9 +224,9 @@ public static class ConfigSchema
             Bool("enable_background_tournaments", false, "Run tournaments of the checkpoint pool between periodic evaluations."),
             Bool("enable_advanced_analytics", false, "Add statistical analyses (trends, comparisons) to reports."),
             Bool("enable_enhanced_opponents", false, "Choose opponents adaptively from the pool."),
-            Num("max_evaluation_time_minutes", 30, "Minutes an evaluation may take before it is stopped.", 0, exclusive: true),
-            Num("evaluation_timeout_per_game", 300, "Seconds a single game may take in periodic evaluation.", 0, exclusive: true),
-            Int("max_concurrent_evaluations", 1, "Evaluations that may run at the same time.", 1),
+            Num("max_evaluation_time_minutes", 30, "Minutes an evaluation may take before it is stopped.", 0, 525_600, exclusive: true),
+            Num("evaluation_timeout_per_game", 300, "Seconds a single game may take in periodic evaluation.", 0, WeekSeconds, exclusive: true),
+            Int("max_concurrent_evaluations", 1, "Evaluations that may run at the same time.", 1, 64),
             Bool("enable_performance_monitoring", true, "Measure the evaluation's latency, memory and impact on training."),
             Int("memory_limit_mb", 1000, "Memory the evaluation may add, in MB.", 1),
             Int("cpu_limit_percent", 80, "CPU share the evaluation may use, in percent.", 1, 100),
@@ -222,7 +234,7 @@ public static class ConfigSchema
             Num("training_impact_limit_percent", 5, "Largest drop of training throughput an evaluation may cause before it throttles itself, in percent.", 0, 100),
             Bool("adaptive_throttling", true, "Evaluations play in every other training update (the ones between measure the training impact) and lower their concurrent games, then the share of time they play (resting between games), while training slows down more than training_impact_limit_percent; they loosen again when well below it."),
             Choice("gating", "none", ["none", "sprt", "fixed"], "Gate each new checkpoint against the champion: none, sprt, or fixed (KataGo: N games, threshold)."),
-            Int("gating_games", 200, "Games of a gating match (fixed) or its maximum (sprt).", 2),
+            Int("gating_games", 200, "Games of a gating match (fixed) or its maximum (sprt).", 2, MaxGames),
             Num("gating_threshold", 0.5, "Score a candidate needs in a fixed gating match (ties go to the candidate).", 0, 1),
             Str("gating_sprt", "elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized", "SPRT bounds of a sprt gating match.")),
         Section("logging", "Where a run writes.",

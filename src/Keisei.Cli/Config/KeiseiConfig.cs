@@ -57,7 +57,7 @@ public sealed class KeiseiConfig
         if (errors.Count > 0)
         {
             var lines = Ordered(errors);
-            throw new UserInputException(Format(lines, errors.Any(e => e.LooksLegacy), source), new ConfigValidationException(lines));
+            throw new UserInputException(Format(lines, errors.Any(e => e.LooksLegacy), source, errors.Any(e => e.Group != 1)), new ConfigValidationException(lines));
         }
         return new KeiseiConfig(values, source);
     }
@@ -262,14 +262,15 @@ public sealed class KeiseiConfig
     private static List<string> Ordered(List<ConfigError> errors) =>
         errors.Select((e, i) => (e, i)).OrderBy(x => x.e.Group).ThenBy(x => x.e.Line ?? int.MaxValue).ThenBy(x => x.i).Select(x => x.e.ToString()).ToList();
 
-    private static string Format(List<string> ordered, bool legacy, string? source)
+    /// <param name="fromSource">Whether any error comes from the file itself (not only from <c>--set</c>): only then does the heading name the file.</param>
+    private static string Format(List<string> ordered, bool legacy, string? source, bool fromSource)
     {
         string hint = legacy
             ? $"\nhint: this looks like a Python Keisei config; convert it with `keisei config migrate {source ?? "OLD.yaml"} -o NEW.yaml`"
             : "";
         return ordered.Count == 1
             ? ordered[0] + hint
-            : $"{(source is null ? "" : source + ": ")}{ordered.Count} errors in the configuration:\n  " + string.Join("\n  ", ordered) + hint;
+            : $"{(source is null || !fromSource ? "" : source + ": ")}{ordered.Count} errors in the configuration:\n  " + string.Join("\n  ", ordered) + hint;
     }
 
     /// <summary>Walks the schema over a tree, converting values and collecting every error.</summary>
@@ -465,9 +466,23 @@ public sealed class KeiseiConfig
 
         private void CrossChecks()
         {
-            if (Ok("training.minibatch_size", "training.steps_per_epoch") && (long)_values["training.minibatch_size"]! > (long)_values["training.steps_per_epoch"]!)
-                Error("training.minibatch_size",
-                    $"expected at most training.steps_per_epoch ({_values["training.steps_per_epoch"]}), found {_values["training.minibatch_size"]}");
+            // The trainer's own limits (buffer sizes, minibatch within an update), checked here exactly as the trainer checks them.
+            // Keys that failed hold their defaults here; a problem is reported only when the values it relates were all given correctly.
+            if (Ok("training.steps_per_epoch", "training.minibatch_size"))
+            {
+                foreach (string problem in new KeiseiConfig(_values, null).ToTrainingOptions().Validate())
+                {
+                    int colon = problem.IndexOf(':');
+                    string path = "training." + problem[..colon];
+                    if (!_failed.Contains(path)) Error(path, problem[(colon + 1)..].Trim());
+                }
+            }
+
+            if (Ok("logging.log_file") && RunDirectory.LogFileError((string)_values["logging.log_file"]!) is { } logError) Error("logging.log_file", logError);
+            if (Ok("logging.run_name") && _values["logging.run_name"] is string runName && RunDirectory.NameError(runName) is { } nameError)
+                Error("logging.run_name", nameError);
+            if (Ok("evaluation.gating_sprt") && !Keisei.Evaluation.Statistics.SprtParameters.TryParse((string)_values["evaluation.gating_sprt"]!, out _, out string sprtError))
+                Error("evaluation.gating_sprt", sprtError);
 
             if (Ok("model.model_type", "env.observation"))
             {
