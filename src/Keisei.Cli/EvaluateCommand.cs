@@ -46,7 +46,7 @@ internal static class EvaluateCommand
         var openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
         var shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
         var sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
-        var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
+        var db = new Option<string>("--db") { Description = $"Results database (SQLite; default {ResultsDefaults.Database}).", DefaultValueFactory = _ => ResultsDefaults.Database };
         var config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
         var set = ConfigCommand.SetOption();
         var seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
@@ -84,6 +84,7 @@ internal static class EvaluateCommand
         {
             var logger = logging.CreateLogger("evaluate");
             // Paths first: a report or database that cannot be written must not be found out after every game is played.
+            if (result.GetValue(db) == ResultsDefaults.Database) Directory.CreateDirectory(ResultsDefaults.Folder);
             CliPaths.OutputFile("--db", result.GetValue(db)!);
             if (result.GetValue(report) is { } reportPath) CliPaths.OutputFile("--report", reportPath);
             if (result.GetValue(openings) is { } openingsPath) CliPaths.InputFile("--openings", openingsPath);
@@ -251,7 +252,7 @@ internal static class EvaluateCommand
     private static string Describe(EvaluationProgress p)
     {
         string elo = p.Elo is { Games: > 0 } e && double.IsFinite(e.Elo)
-            ? string.Create(CultureInfo.InvariantCulture, $"Elo {e.Elo:+0.0;-0.0} ± {e.EloHalfWidth:0.0}")
+            ? string.Create(CultureInfo.InvariantCulture, $"Elo {e.Elo:+0.0;-0.0} ± {(double.IsFinite(e.EloHalfWidth) ? e.EloHalfWidth.ToString("0.0", CultureInfo.InvariantCulture) : "n/a")}")
             : "Elo n/a";
         string llr = p.Sprt is { } s ? string.Create(CultureInfo.InvariantCulture, $"  LLR {s.Llr:0.00} [{s.LowerBound:0.00}, {s.UpperBound:0.00}]") : "";
         return $"games {p.Done}/{p.Planned}  W-D-L {p.Agent.Wins}-{p.Agent.Draws}-{p.Agent.Losses}  {elo}{llr}";

@@ -24,7 +24,7 @@ internal static class GamesCommand
     public static Command Create(TextWriter stdout)
     {
         var command = new Command("games", "Work with stored games.");
-        var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
+        var db = new Option<string>("--db") { Description = $"Results database (SQLite; default {ResultsDefaults.Database}).", DefaultValueFactory = _ => ResultsDefaults.Database };
         var evaluation = new Option<long>("--evaluation") { Description = "Evaluation id (see keisei evaluate's report).", Required = true }.InRange(1, long.MaxValue);
         var format = new Option<string>("--format")
         {

@@ -9,7 +9,7 @@ internal static class RateCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var db = new Option<string>("--db") { Description = "Results database (SQLite).", DefaultValueFactory = _ => "keisei.db" };
+        var db = new Option<string>("--db") { Description = $"Results database (SQLite; default {ResultsDefaults.Database}).", DefaultValueFactory = _ => ResultsDefaults.Database };
         var anchor = new Option<string?>("--anchor") { Description = "Player held at 1500 (default: the pool's mean is 1500)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("rate", "Fit ratings of every player in the results database (Bradley-Terry, one anchor) with 95% intervals.")

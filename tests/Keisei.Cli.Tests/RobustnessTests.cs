@@ -133,8 +133,10 @@ public sealed class RobustnessTests : IDisposable
         return found;
     }
 
-    [Fact]
-    public async Task SigtermStopsAnEvaluationWithExitCode130AndKeepsItsGames()
+    [Theory]
+    [InlineData(SigTerm)]
+    [InlineData(SigInt)] // as Ctrl-C sends it
+    public async Task SigtermOrSigintStopsAnEvaluationWithExitCode130AndKeepsItsGames(int signal)
     {
         string agent = PathOf("agent.ckpt");
         Assert.Equal(0, CliRunner.Run("model", "init", "--arch", "quick", "--set", "model.channels=8", "--out", agent).ExitCode);
@@ -144,7 +146,7 @@ public sealed class RobustnessTests : IDisposable
         using (var child = CliRunner.Start(args))
         {
             await WaitFor(() => CliRunner.CountGames(db) >= 4, child, "four stored games");
-            child.Signal(SigTerm);
+            child.Signal(signal);
             var output = await child.WaitAsync(Patience);
             Assert.True(output.ExitCode == 130, $"exit code {output.ExitCode}; stderr: {output.Stderr}");
             stored = CliRunner.CountGames(db);

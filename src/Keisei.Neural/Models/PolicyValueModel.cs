@@ -9,6 +9,9 @@ namespace Keisei.Neural.Models;
 /// <summary>A network from an observation batch (N × C × 9 × 9) to policy logits (N × 13,527) and a value in [−1, 1] (N).</summary>
 public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tensor Value)>
 {
+    // Every network passes through here before its first convolution: NNPACK off (see Nnpack), once per process.
+    static PolicyValueModel() => Native.Nnpack.Disable();
+
     protected PolicyValueModel(string name, ModelConfig config) : base(name) => Config = config;
 
     public ModelConfig Config { get; }
