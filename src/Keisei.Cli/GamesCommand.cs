@@ -25,7 +25,7 @@ internal static class GamesCommand
         {
             string path = result.GetValue(db)!;
             if (!File.Exists(path)) throw new UserInputException($"--db: '{path}' does not exist");
-            using var store = RateCommand.OpenStore(path);
+            using var store = ResultsStore.Open(path);
             long id = result.GetValue(evaluation);
             if (store.GetEvaluation(id) is null) throw new UserInputException($"--evaluation: no evaluation {id} in '{path}'");
             var names = store.Players().ToDictionary(p => p.Id, p => p.Name);
