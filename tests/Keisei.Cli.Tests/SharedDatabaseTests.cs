@@ -121,8 +121,8 @@ public sealed class SharedDatabaseTests : IDisposable
         { "banana", "evaluate", "is damaged: table games, row id 1: result 'Banana' is not one of BlackWin, Draw, WhiteWin" },
         { "termination", "rate", "is damaged: table games, row id 2: termination 'Teleport' is not one of " },
         { "status", "export", "is damaged: table evaluations, row id 1: status 'paused' is not one of completed, failed, gate_failed, " },
-        { "dropped", "rate", "is damaged: table games is missing (schema version 2 has it)" },
-        { "dropped", "evaluate", "is damaged: table games is missing (schema version 2 has it)" },
+        { "dropped", "rate", $"is damaged: table games is missing (schema version {ResultsStore.CurrentSchemaVersion} has it)" },
+        { "dropped", "evaluate", $"is damaged: table games is missing (schema version {ResultsStore.CurrentSchemaVersion} has it)" },
         { "notadb", "rate", "is damaged: SQLite Error 26: 'file is not a database'. PRAGMA integrity_check: cannot run either" },
         { "notadb", "evaluate", "is damaged: SQLite Error 26: 'file is not a database'. PRAGMA integrity_check: cannot run either" },
     };

@@ -320,11 +320,22 @@ public sealed class ResultsStore : IDisposable
     /// time. The claim is a lock the operating system drops when its process ends, so a killed run never blocks a resume.
     /// </summary>
     /// <exception cref="ResultsStoreException">Another process, or another run in this one, is playing the evaluation now.</exception>
-    public IDisposable ClaimEvaluation(long evaluationId) =>
-        EvaluationClaims.TryClaim(Path + "-evaluations.lock", evaluationId)
-        ?? throw new ResultsStoreException(
+    public IDisposable ClaimEvaluation(long evaluationId)
+    {
+        string lockPath = Path + "-evaluations.lock";
+        IDisposable? claim;
+        try
+        {
+            claim = EvaluationClaims.TryClaim(lockPath, evaluationId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ResultsStoreException($"Results database '{Path}': its claim file '{lockPath}' cannot be opened: {e.Message}", e);
+        }
+        return claim ?? throw new ResultsStoreException(
             $"Results database '{Path}': evaluation {evaluationId} is being played by another process right now; " +
             "wait for it to end (the same command then resumes or reports it), or change the options to start a separate evaluation.");
+    }
 
     /// <summary>Sets an evaluation's status (running, completed, stopped, failed, ...) and optionally its summary.</summary>
     public void SetEvaluationStatus(long id, string status, string? summaryJson = null)
