@@ -25,7 +25,7 @@ internal static class ChampionCommand
             throw new UserInputException($"--run: {e.Message}", e);
         }
         if (!File.Exists(run.DatabasePath)) throw new UserInputException($"--run: '{run.Path}' has no keisei.db (is it a training run?)");
-        return (run, RateCommand.OpenStore(run.DatabasePath));
+        return (run, ResultsStore.Open(run.DatabasePath));
     }
 
     public static Command CreateChampion(TextWriter stdout)

@@ -42,7 +42,7 @@ internal static class GamesCommand
         {
             string path = CliPaths.InputFile("--db", result.GetValue(db)!);
             string folder = CliPaths.OutputFolder("--out", result.GetValue(output)!);
-            using var store = RateCommand.OpenStore(path);
+            using var store = ResultsStore.Open(path);
             long id = result.GetValue(evaluation);
             if (store.GetEvaluation(id) is null) throw new UserInputException($"--evaluation: no evaluation {id} in '{path}'");
             var names = store.Players().ToDictionary(p => p.Id, p => p.Name);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Keisei.Evaluation.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Keisei.Cli;
@@ -45,8 +46,9 @@ public static class KeiseiApp
                 ProcessTerminationTimeout = null,
             }, signals.Token).GetAwaiter().GetResult();
         }
-        catch (UserInputException e)
+        catch (Exception e) when (e is UserInputException or ResultsStoreException)
         {
+            // A results database that cannot be used (damaged, locked, in use for this evaluation) is an unusable input file.
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }

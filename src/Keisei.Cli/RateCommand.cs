@@ -19,7 +19,7 @@ internal static class RateCommand
         command.SetAction(result =>
         {
             string path = CliPaths.InputFile("--db", result.GetValue(db)!);
-            using var store = OpenStore(path);
+            using var store = ResultsStore.Open(path);
             string? anchorName = result.GetValue(anchor);
             if (anchorName is not null && store.FindPlayer(anchorName) is null)
                 throw new UserInputException($"--anchor: no player named '{anchorName}' in '{path}' (players: {string.Join(", ", store.Players().Select(p => p.Name))})");
@@ -41,17 +41,5 @@ internal static class RateCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    internal static ResultsStore OpenStore(string path)
-    {
-        try
-        {
-            return ResultsStore.Open(path);
-        }
-        catch (ResultsStoreException e)
-        {
-            throw new UserInputException(e.Message, e);
-        }
     }
 }

@@ -106,16 +106,20 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         string key = PlanKey(request, schedule);
         var evaluation = request.ResumeId is { } id
             ? store.GetEvaluation(id) ?? throw new EvaluationConfigException($"--resume: no evaluation {id} in '{store.Path}'")
-            : store.FindEvaluation(key);
+            : null;
         if (evaluation is not null && evaluation.Key != key)
             throw new EvaluationConfigException($"--resume: evaluation {evaluation.Id} was started with a different plan; start it with the same command and options");
 
         var ids = new Dictionary<IPlayerFactory, long>(ReferenceEqualityComparer.Instance);
         foreach (var factory in schedule.SelectMany(g => new[] { g.Black, g.White }).Distinct(ReferenceEqualityComparer.Instance).Cast<IPlayerFactory>())
             ids[factory] = store.EnsurePlayer(factory.Descriptor);
-        long evaluationId = evaluation?.Id ?? store.CreateEvaluation(key, ids[request.Agent], request.Strategy.Name,
-            PlanJson(request, matchups), schedule.Count);
-        if (evaluation is not null)
+        bool created = false;
+        if (evaluation is null)
+            (evaluation, created) = store.FindOrCreateEvaluation(key, ids[request.Agent], request.Strategy.Name, PlanJson(request, matchups), schedule.Count);
+        long evaluationId = evaluation.Id;
+        // One run plays an evaluation at a time (a second process with the same plan is refused, see README); held to the end.
+        using var claim = store.ClaimEvaluation(evaluationId);
+        if (!created)
         {
             _logger.LogInformation("Resuming evaluation {Id} ({Status})", evaluationId, evaluation.Status);
             store.SetEvaluationStatus(evaluationId, "running");
@@ -183,11 +187,8 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
 
     private void UpdateIncrementalElo(long black, long white, GameResult result)
     {
-        var players = store.Players().ToDictionary(p => p.Id);
         double scoreBlack = result switch { GameResult.BlackWin => 1, GameResult.WhiteWin => 0, _ => 0.5 };
-        var (newBlack, newWhite) = IncrementalElo.Updated(players[black].IncrementalElo, players[white].IncrementalElo, scoreBlack);
-        store.SetIncrementalElo(black, newBlack);
-        store.SetIncrementalElo(white, newWhite);
+        store.UpdateIncrementalElo(black, white, (ratingBlack, ratingWhite) => IncrementalElo.Updated(ratingBlack, ratingWhite, scoreBlack));
     }
 
     private static bool? GateDecision(EvaluationRequest request, Tally tally, int agentGames) =>

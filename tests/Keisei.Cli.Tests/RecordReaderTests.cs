@@ -165,7 +165,7 @@ public sealed class RecordReaderTests : IDisposable
         {
             long black = store.EnsurePlayer(new PlayerDescriptor(BlackName, "test"));
             long white = store.EnsurePlayer(new PlayerDescriptor(WhiteName, "test"));
-            long evaluation = store.CreateEvaluation("records", black, "single_opponent", "{}", cases.Count);
+            long evaluation = store.FindOrCreateEvaluation("records", black, "single_opponent", "{}", cases.Count).Evaluation.Id;
             for (int i = 0; i < cases.Count; i++)
             {
                 var (_, game, detail, withTimes) = cases[i];

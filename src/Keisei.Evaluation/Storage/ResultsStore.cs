@@ -47,11 +47,27 @@ public sealed record StoredGame(long Id, long EvaluationId, int GameIndex, int P
 /// <summary>
 /// The SQLite results store (WAL, foreign keys, versioned migrations): players, evaluations, pairs, games and rating
 /// snapshots. Every game is committed the moment it is recorded; a game index is stored at most once per evaluation.
+/// Several processes may use one database at once: every connection waits out another's lock (<see cref="BusyTimeout"/>),
+/// and whatever reads then writes (schema, find-or-create) does so in one <c>BEGIN IMMEDIATE</c> transaction. Any SQLite
+/// failure, and any stored value this code would not write, is a <see cref="ResultsStoreException"/> naming the file.
 /// </summary>
 public sealed class ResultsStore : IDisposable
 {
+    /// <summary>How long a statement waits for another connection's lock before the database counts as unusable.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The statuses an evaluation can have (<see cref="SetEvaluationStatus"/>); any other stored one is damage.</summary>
+    public static readonly IReadOnlySet<string> EvaluationStatuses = new HashSet<string>(
+        ["running", "completed", "stopped", "failed", "gate_passed", "gate_failed", "sprt_accepted_h1", "sprt_accepted_h0"], StringComparer.Ordinal);
+
+    /// <summary>The statuses of a checkpoint and of a champion entry.</summary>
+    public static readonly IReadOnlySet<string> CheckpointStatuses = new HashSet<string>(["active", "rolled_back"], StringComparer.Ordinal);
+
+    public static readonly IReadOnlySet<string> ChampionStatuses = new HashSet<string>(["active", "replaced", "rolled_back"], StringComparer.Ordinal);
+
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
+    private SqliteTransaction? _transaction;
 
     /// <summary>Schema migrations; entry i brings the database from version i to i + 1.</summary>
     private static readonly string[] Migrations =
@@ -140,64 +156,89 @@ public sealed class ResultsStore : IDisposable
         "ALTER TABLE games ADD COLUMN move_times_ms TEXT;",
     ];
 
+    /// <summary>The tables the migrations create; one that is missing makes the database damaged.</summary>
+    private static readonly string[] Tables =
+        [.. Migrations.SelectMany(m => System.Text.RegularExpressions.Regex.Matches(m, @"CREATE TABLE (\w+)")).Select(match => match.Groups[1].Value)];
+
     private ResultsStore(SqliteConnection connection, string path)
     {
         _connection = connection;
         Path = path;
     }
 
+    /// <summary>Full path of the database file.</summary>
     public string Path { get; }
 
     /// <summary>The schema version this code writes.</summary>
     public static int CurrentSchemaVersion => Migrations.Length;
 
     /// <summary>Opens (creating if needed) a store and brings its schema up to date.</summary>
-    /// <exception cref="ResultsStoreException">The file is not a database, or was written by a newer Keisei.</exception>
+    /// <exception cref="ResultsStoreException">The file is not a database, is damaged, or was written by a newer Keisei.</exception>
     public static ResultsStore Open(string path)
     {
         string full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString());
+        var store = new ResultsStore(connection, full);
         try
         {
-            connection.Open();
-            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;");
-            int version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
-            if (version > Migrations.Length)
-                throw new ResultsStoreException($"Results database '{path}' has schema version {version}; this Keisei knows up to {Migrations.Length}.");
-            for (int v = version; v < Migrations.Length; v++)
-            {
-                using var tx = connection.BeginTransaction();
-                Execute(connection, Migrations[v], tx);
-                Execute(connection, $"PRAGMA user_version = {v + 1};", tx);
-                tx.Commit();
-            }
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw new ResultsStoreException($"Results database '{path}' cannot be used: {e.Message}", e);
+            store.Guarded(store.Initialize);
         }
         catch
         {
-            connection.Dispose();
+            store.Dispose();
             throw;
         }
-        return new ResultsStore(connection, full);
+        return store;
     }
 
-    public int SchemaVersion
+    private void Initialize()
     {
-        get
+        _connection.Open();
+        // The busy timeout first, so that switching to WAL and the migration's BEGIN IMMEDIATE wait out another process.
+        Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
+        Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+        int version = UserVersion();
+        if (version < Migrations.Length)
         {
-            lock (_lock) return Convert.ToInt32(Scalar(_connection, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
+            // The write lock is taken before the version is read again: of two processes creating or migrating the
+            // schema at once, the second waits here and then finds the first's work done.
+            InTransaction(() =>
+            {
+                version = UserVersion();
+                for (int v = version; v < Migrations.Length; v++)
+                {
+                    Execute(Migrations[v]);
+                    Execute($"PRAGMA user_version = {v + 1};");
+                }
+                return 0;
+            });
         }
+        if (version > Migrations.Length)
+            throw new ResultsStoreException($"Results database '{Path}' has schema version {version}; this Keisei knows up to {Migrations.Length}.");
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var cmd = Command("SELECT name FROM sqlite_master WHERE type = 'table';"))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) present.Add(r.GetString(0));
+        var missing = Tables.Where(t => !present.Contains(t)).ToList();
+        if (missing.Count > 0)
+            throw Damaged($"table {string.Join(", ", missing)} is missing (schema version {Math.Max(version, Migrations.Length)} has it)");
     }
+
+    private int UserVersion() => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+
+    public int SchemaVersion => Guarded(UserVersion);
 
     /// <summary>The id of a participant, adding it if new. A name already used for a different participant is an error.</summary>
     public long EnsurePlayer(PlayerDescriptor player)
     {
-        lock (_lock)
+        // Find and insert in one immediate transaction: two processes adding the same new player get one row.
+        return Guarded(() => InTransaction(() =>
         {
             var existing = FindPlayerLocked(player.Name);
             if (existing is not null)
@@ -225,7 +266,7 @@ public sealed class ResultsStore : IDisposable
             cmd.Parameters.AddWithValue("$details", (object?)player.Details ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$now", Now());
             return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
+        }));
     }
 
     private string? PlayerDetailsLocked(long id)
@@ -235,17 +276,11 @@ public sealed class ResultsStore : IDisposable
         return cmd.ExecuteScalar() is string text ? text : null;
     }
 
-    public StoredPlayer? FindPlayer(string name)
-    {
-        lock (_lock) return FindPlayerLocked(name);
-    }
+    public StoredPlayer? FindPlayer(string name) => Guarded(() => FindPlayerLocked(name));
 
     private StoredPlayer? FindPlayerLocked(string name) => QueryPlayers("WHERE name = $name", ("$name", name)).FirstOrDefault();
 
-    public IReadOnlyList<StoredPlayer> Players()
-    {
-        lock (_lock) return QueryPlayers("ORDER BY id").ToList();
-    }
+    public IReadOnlyList<StoredPlayer> Players() => Guarded(() => QueryPlayers("ORDER BY id").ToList());
 
     private IEnumerable<StoredPlayer> QueryPlayers(string where, params (string, object)[] args)
     {
@@ -253,25 +288,14 @@ public sealed class ResultsStore : IDisposable
         using var r = cmd.ExecuteReader();
         var list = new List<StoredPlayer>();
         while (r.Read())
-            list.Add(new StoredPlayer(r.GetInt64(0), r.GetString(1), r.GetString(2), NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetDouble(6)));
+            list.Add(Row("players", r, () =>
+                new StoredPlayer(r.GetInt64(0), r.GetString(1), r.GetString(2), NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetDouble(6))));
         return list;
     }
 
-    /// <summary>The evaluation started with this key (same command, same plan), if any.</summary>
-    public StoredEvaluation? FindEvaluation(string key)
-    {
-        lock (_lock) return QueryEvaluations("WHERE key = $key", ("$key", key)).FirstOrDefault();
-    }
+    public StoredEvaluation? GetEvaluation(long id) => Guarded(() => QueryEvaluations("WHERE id = $id", ("$id", id)).FirstOrDefault());
 
-    public StoredEvaluation? GetEvaluation(long id)
-    {
-        lock (_lock) return QueryEvaluations("WHERE id = $id", ("$id", id)).FirstOrDefault();
-    }
-
-    public IReadOnlyList<StoredEvaluation> Evaluations()
-    {
-        lock (_lock) return QueryEvaluations("ORDER BY id").ToList();
-    }
+    public IReadOnlyList<StoredEvaluation> Evaluations() => Guarded(() => QueryEvaluations("ORDER BY id").ToList());
 
     private List<StoredEvaluation> QueryEvaluations(string where, params (string, object)[] args)
     {
@@ -282,41 +306,72 @@ public sealed class ResultsStore : IDisposable
         using var r = cmd.ExecuteReader();
         var list = new List<StoredEvaluation>();
         while (r.Read())
-            list.Add(new StoredEvaluation(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt32(6),
-                DateTimeOffset.Parse(r.GetString(7), CultureInfo.InvariantCulture),
-                r.IsDBNull(8) ? null : DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture), NullableString(r, 9)));
+            list.Add(Row("evaluations", r, () =>
+                new StoredEvaluation(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), Known(r, 5, EvaluationStatuses), r.GetInt32(6),
+                    DateTimeOffset.Parse(r.GetString(7), CultureInfo.InvariantCulture),
+                    r.IsDBNull(8) ? null : DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture), NullableString(r, 9))));
         return list;
     }
 
-    public long CreateEvaluation(string key, long agentPlayerId, string strategy, string configJson, int plannedGames)
+    /// <summary>
+    /// The evaluation with this plan key (same command, same plan), created (status running) if there is none yet. Find and
+    /// insert are one immediate transaction: two processes registering the same plan at once get the same row.
+    /// </summary>
+    public (StoredEvaluation Evaluation, bool Created) FindOrCreateEvaluation(string key, long agentPlayerId, string strategy, string configJson,
+        int plannedGames)
     {
-        lock (_lock)
+        return Guarded(() => InTransaction(() =>
         {
+            if (QueryEvaluations("WHERE key = $key", ("$key", key)).FirstOrDefault() is { } existing) return (existing, false);
             using var cmd = Command("""
                 INSERT INTO evaluations (key, agent_player_id, strategy, config_json, status, planned_games, created_at)
                 VALUES ($key, $agent, $strategy, $config, 'running', $planned, $now) RETURNING id;
                 """, ("$key", key), ("$agent", agentPlayerId), ("$strategy", strategy), ("$config", configJson), ("$planned", plannedGames), ("$now", Now()));
-            return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            long id = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            return (QueryEvaluations("WHERE id = $id", ("$id", id)).Single(), true);
+        }));
+    }
+
+    /// <summary>
+    /// Claims an evaluation for this store's caller until disposed: one process (and one run in it) plays an evaluation at a
+    /// time. The claim is a lock the operating system drops when its process ends, so a killed run never blocks a resume.
+    /// </summary>
+    /// <exception cref="ResultsStoreException">Another process, or another run in this one, is playing the evaluation now.</exception>
+    public IDisposable ClaimEvaluation(long evaluationId)
+    {
+        string lockPath = Path + "-evaluations.lock";
+        IDisposable? claim;
+        try
+        {
+            claim = EvaluationClaims.TryClaim(lockPath, evaluationId);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ResultsStoreException($"Results database '{Path}': its claim file '{lockPath}' cannot be opened: {e.Message}", e);
+        }
+        return claim ?? throw new ResultsStoreException(
+            $"Results database '{Path}': evaluation {evaluationId} is being played by another process right now; " +
+            "wait for it to end (the same command then resumes or reports it), or change the options to start a separate evaluation.");
     }
 
     /// <summary>Sets an evaluation's status (running, completed, stopped, failed, ...) and optionally its summary.</summary>
     public void SetEvaluationStatus(long id, string status, string? summaryJson = null)
     {
-        lock (_lock)
+        if (!EvaluationStatuses.Contains(status)) throw new ArgumentException($"Unknown evaluation status '{status}'.", nameof(status));
+        Guarded(() =>
         {
             bool finished = status != "running";
             using var cmd = Command("""
                 UPDATE evaluations SET status = $status, finished_at = $finished, summary_json = COALESCE($summary, summary_json) WHERE id = $id;
                 """, ("$status", status), ("$finished", finished ? Now() : DBNull.Value), ("$summary", (object?)summaryJson ?? DBNull.Value), ("$id", id));
             cmd.ExecuteNonQuery();
-        }
+        });
     }
 
     /// <summary>The id of a pair, adding it if new.</summary>
     public long EnsurePair(long evaluationId, int pairIndex, int openingId, string startSfen, long playerA, long playerB)
     {
-        lock (_lock)
+        return Guarded(() =>
         {
             using var cmd = Command("""
                 INSERT INTO pairs (evaluation_id, pair_index, opening_id, start_sfen, player_a_id, player_b_id)
@@ -325,7 +380,7 @@ public sealed class ResultsStore : IDisposable
                 RETURNING id;
                 """, ("$e", evaluationId), ("$i", pairIndex), ("$o", openingId), ("$s", startSfen), ("$a", playerA), ("$b", playerB));
             return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
+        });
     }
 
     /// <summary>
@@ -344,7 +399,7 @@ public sealed class ResultsStore : IDisposable
         object times = moveTimes is null
             ? DBNull.Value
             : string.Join(' ', moveTimes.Select(t => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
-        lock (_lock)
+        return Guarded(() =>
         {
             using var cmd = Command("""
                 INSERT INTO games (evaluation_id, game_index, pair_id, black_player_id, white_player_id, start_sfen, moves, result,
@@ -355,26 +410,26 @@ public sealed class ResultsStore : IDisposable
                 ("$moves", string.Join(' ', moves.Select(m => m.ToUsi()))), ("$result", result.ToString()), ("$term", termination.ToString()),
                 ("$plies", moves.Count), ("$ms", duration.TotalMilliseconds), ("$detail", (object?)detail ?? DBNull.Value), ("$now", Now()), ("$times", times));
             return cmd.ExecuteNonQuery() == 1;
-        }
+        });
     }
 
     /// <summary>Game indices of an evaluation that are already stored (the ones a resumed run skips).</summary>
     public IReadOnlySet<int> StoredGameIndices(long evaluationId)
     {
-        lock (_lock)
+        return Guarded<IReadOnlySet<int>>(() =>
         {
             using var cmd = Command("SELECT game_index FROM games WHERE evaluation_id = $e;", ("$e", evaluationId));
             using var r = cmd.ExecuteReader();
             var set = new HashSet<int>();
             while (r.Read()) set.Add(r.GetInt32(0));
             return set;
-        }
+        });
     }
 
     /// <summary>Stored games, of one evaluation or of all, in storing order.</summary>
     public IReadOnlyList<StoredGame> Games(long? evaluationId = null)
     {
-        lock (_lock)
+        return Guarded(() =>
         {
             using var cmd = Command($"""
                 SELECT g.id, g.evaluation_id, g.game_index, p.pair_index, p.opening_id, g.black_player_id, g.white_player_id, g.start_sfen, g.moves,
@@ -387,15 +442,18 @@ public sealed class ResultsStore : IDisposable
             var list = new List<StoredGame>();
             while (r.Read())
             {
-                string moves = r.GetString(8);
-                string[] moveList = moves.Length == 0 ? [] : moves.Split(' ');
-                list.Add(new StoredGame(r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
-                    r.GetString(7), moveList, Enum.Parse<GameResult>(r.GetString(9)),
-                    Enum.Parse<TerminationReason>(r.GetString(10)), r.GetInt32(11), r.GetDouble(12), NullableString(r, 13),
-                    DateTimeOffset.Parse(r.GetString(14), CultureInfo.InvariantCulture), MoveTimes(r.GetInt64(0), moveList.Length, NullableString(r, 15))));
+                list.Add(Row("games", r, () =>
+                {
+                    string moves = r.GetString(8);
+                    string[] moveList = moves.Length == 0 ? [] : moves.Split(' ');
+                    return new StoredGame(r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt64(5), r.GetInt64(6),
+                        r.GetString(7), moveList, Named(r, 9, GameResult.Ongoing),
+                        Named<TerminationReason>(r, 10), r.GetInt32(11), r.GetDouble(12), NullableString(r, 13),
+                        DateTimeOffset.Parse(r.GetString(14), CultureInfo.InvariantCulture), MoveTimes(r.GetInt64(0), moveList.Length, NullableString(r, 15)));
+                }));
             }
-            return list;
-        }
+            return (IReadOnlyList<StoredGame>)list;
+        });
     }
 
     /// <summary>The stored move times of a game (null when none were kept); they must be one whole number of milliseconds per move.</summary>
@@ -415,142 +473,240 @@ public sealed class ResultsStore : IDisposable
         return times;
     }
 
-    public void SetIncrementalElo(long playerId, double rating)
+    /// <summary>
+    /// Replaces two players' incremental Elo by <paramref name="update"/> of their stored values, read and written in one
+    /// immediate transaction, so that evaluations in other processes sharing a player lose none of each other's updates.
+    /// </summary>
+    public void UpdateIncrementalElo(long black, long white, Func<double, double, (double Black, double White)> update)
     {
-        lock (_lock)
+        Guarded(() => InTransaction(() =>
         {
-            using var cmd = Command("UPDATE players SET incremental_elo = $r WHERE id = $id;", ("$r", rating), ("$id", playerId));
-            cmd.ExecuteNonQuery();
-        }
+            double Rating(long id) => Convert.ToDouble(Scalar("SELECT incremental_elo FROM players WHERE id = $id;", ("$id", id)), CultureInfo.InvariantCulture);
+            var (newBlack, newWhite) = update(Rating(black), Rating(white));
+            foreach (var (id, rating) in new[] { (black, newBlack), (white, newWhite) })
+            {
+                using var cmd = Command("UPDATE players SET incremental_elo = $r WHERE id = $id;", ("$r", rating), ("$id", id));
+                cmd.ExecuteNonQuery();
+            }
+            return 0;
+        }));
     }
 
     /// <summary>Keeps a fitted rating table (JSON) as a snapshot, optionally tied to the evaluation that produced it.</summary>
     public void AddRatingSnapshot(long? evaluationId, string method, string? anchor, string ratingsJson)
     {
-        lock (_lock)
+        Guarded(() =>
         {
             using var cmd = Command("""
                 INSERT INTO rating_snapshots (evaluation_id, method, anchor, ratings_json, created_at) VALUES ($e, $m, $a, $j, $now);
                 """, ("$e", (object?)evaluationId ?? DBNull.Value), ("$m", method), ("$a", (object?)anchor ?? DBNull.Value), ("$j", ratingsJson), ("$now", Now()));
             cmd.ExecuteNonQuery();
-        }
+        });
     }
 
-    public int RatingSnapshotCount()
-    {
-        lock (_lock) return Convert.ToInt32(Scalar(_connection, "SELECT COUNT(*) FROM rating_snapshots;"), CultureInfo.InvariantCulture);
-    }
+    public int RatingSnapshotCount() => Guarded(() => Convert.ToInt32(Scalar("SELECT COUNT(*) FROM rating_snapshots;"), CultureInfo.InvariantCulture));
 
     /// <summary>Registers a checkpoint of the run (path, timesteps, hash); registering it again updates nothing.</summary>
     public void RecordCheckpoint(string path, long timesteps, string sha256)
     {
-        lock (_lock)
+        Guarded(() =>
         {
             using var cmd = Command("""
                 INSERT INTO checkpoints (path, timesteps, sha256, created_at) VALUES ($p, $t, $s, $now) ON CONFLICT (path) DO NOTHING;
                 """, ("$p", path), ("$t", timesteps), ("$s", sha256), ("$now", Now()));
             cmd.ExecuteNonQuery();
-        }
+        });
     }
 
     /// <summary>The run's checkpoints, oldest first (by timesteps, then registration).</summary>
     public IReadOnlyList<StoredCheckpoint> Checkpoints()
     {
-        lock (_lock)
+        return Guarded(() =>
         {
             using var cmd = Command("SELECT id, path, timesteps, sha256, status, created_at FROM checkpoints ORDER BY timesteps, id;");
             using var r = cmd.ExecuteReader();
             var list = new List<StoredCheckpoint>();
             while (r.Read())
-                list.Add(new StoredCheckpoint(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4),
-                    DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture)));
-            return list;
-        }
+                list.Add(Row("checkpoints", r, () => new StoredCheckpoint(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3),
+                    Known(r, 4, CheckpointStatuses), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
+            return (IReadOnlyList<StoredCheckpoint>)list;
+        });
     }
 
     public void SetCheckpointStatus(string path, string status, string? newPath = null)
     {
-        lock (_lock)
+        if (!CheckpointStatuses.Contains(status)) throw new ArgumentException($"Unknown checkpoint status '{status}'.", nameof(status));
+        Guarded(() =>
         {
             using var cmd = Command("UPDATE checkpoints SET status = $s, path = COALESCE($np, path) WHERE path = $p;",
                 ("$s", status), ("$p", path), ("$np", (object?)newPath ?? DBNull.Value));
             cmd.ExecuteNonQuery();
-        }
+        });
     }
 
     /// <summary>Makes a checkpoint the champion, keeping the evidence (JSON); the previous champion becomes 'replaced'.</summary>
     public void Promote(string checkpointPath, long timesteps, string evidenceJson)
     {
-        lock (_lock)
+        Guarded(() => InTransaction(() =>
         {
-            using var tx = _connection.BeginTransaction();
             using (var demote = Command("UPDATE champions SET status = 'replaced' WHERE status = 'active';"))
-            {
-                demote.Transaction = tx;
                 demote.ExecuteNonQuery();
-            }
             using (var insert = Command("""
                 INSERT INTO champions (checkpoint_path, timesteps, evidence_json, promoted_at) VALUES ($p, $t, $e, $now);
                 """, ("$p", checkpointPath), ("$t", timesteps), ("$e", evidenceJson), ("$now", Now())))
-            {
-                insert.Transaction = tx;
                 insert.ExecuteNonQuery();
-            }
-            tx.Commit();
-        }
+            return 0;
+        }));
     }
 
     /// <summary>Every promotion, oldest first; the one with status 'active' is the current champion.</summary>
     public IReadOnlyList<StoredChampion> Champions()
     {
-        lock (_lock)
+        return Guarded(() =>
         {
             using var cmd = Command("SELECT id, checkpoint_path, timesteps, evidence_json, status, promoted_at FROM champions ORDER BY id;");
             using var r = cmd.ExecuteReader();
             var list = new List<StoredChampion>();
             while (r.Read())
-                list.Add(new StoredChampion(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4),
-                    DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture)));
-            return list;
-        }
+                list.Add(Row("champions", r, () => new StoredChampion(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3),
+                    Known(r, 4, ChampionStatuses), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
+            return (IReadOnlyList<StoredChampion>)list;
+        });
     }
 
     /// <summary>Sets a champion entry's status (rolled_back, active, replaced).</summary>
     public void SetChampionStatus(long id, string status)
     {
-        lock (_lock)
+        if (!ChampionStatuses.Contains(status)) throw new ArgumentException($"Unknown champion status '{status}'.", nameof(status));
+        Guarded(() =>
         {
             using var cmd = Command("UPDATE champions SET status = $s WHERE id = $id;", ("$s", status), ("$id", id));
             cmd.ExecuteNonQuery();
-        }
+        });
     }
 
     private SqliteCommand Command(string sql, params (string Name, object Value)[] args)
     {
         var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
+        cmd.Transaction = _transaction;
         foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
         return cmd;
+    }
+
+    private void Execute(string sql)
+    {
+        using var cmd = Command(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql, params (string Name, object Value)[] args)
+    {
+        using var cmd = Command(sql, args);
+        return cmd.ExecuteScalar();
+    }
+
+    /// <summary>Runs <paramref name="body"/> in a <c>BEGIN IMMEDIATE</c> transaction: the write lock is held from the first read.</summary>
+    private T InTransaction<T>(Func<T> body)
+    {
+        using var tx = _connection.BeginTransaction(deferred: false);
+        _transaction = tx;
+        try
+        {
+            T result = body();
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _transaction = null;
+        }
+    }
+
+    /// <summary>Runs a database action under the store's lock; a SQLite failure becomes one message naming the file.</summary>
+    private T Guarded<T>(Func<T> action)
+    {
+        lock (_lock)
+        {
+            try
+            {
+                return action();
+            }
+            catch (SqliteException e)
+            {
+                throw Describe(e);
+            }
+        }
+    }
+
+    private void Guarded(Action action) => Guarded(() =>
+    {
+        action();
+        return 0;
+    });
+
+    private ResultsStoreException Describe(SqliteException e)
+    {
+        string message = e.Message.ReplaceLineEndings(" ");
+        return e.SqliteErrorCode switch
+        {
+            SQLitePCL.raw.SQLITE_CORRUPT or SQLitePCL.raw.SQLITE_NOTADB => Damaged($"{message} PRAGMA integrity_check: {IntegrityCheck()}", e),
+            SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED => new ResultsStoreException(
+                $"Results database '{Path}' is locked by another connection (waited up to {BusyTimeout.TotalSeconds:0} s): {message}", e),
+            SQLitePCL.raw.SQLITE_ERROR when message.Contains("no such ", StringComparison.Ordinal) => Damaged($"{message} (changed outside Keisei?)", e),
+            _ => new ResultsStoreException($"Results database '{Path}' cannot be used: {message}", e),
+        };
+    }
+
+    private ResultsStoreException Damaged(string what, Exception? inner = null) => new($"Results database '{Path}' is damaged: {what}", inner);
+
+    /// <summary>The first lines of <c>PRAGMA integrity_check</c> on one line, or why it could not run.</summary>
+    private string IntegrityCheck()
+    {
+        try
+        {
+            using var cmd = Command("PRAGMA integrity_check(4);");
+            using var r = cmd.ExecuteReader();
+            var lines = new List<string>();
+            while (r.Read()) lines.Add(r.GetString(0).ReplaceLineEndings(" "));
+            return string.Join(" | ", lines);
+        }
+        catch (SqliteException e)
+        {
+            return $"cannot run either ({e.Message.ReplaceLineEndings(" ")})";
+        }
+    }
+
+    /// <summary>Reads one row; a value this code would never have written makes the database damaged, naming table and row.</summary>
+    private T Row<T>(string table, SqliteDataReader r, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is FormatException or InvalidCastException or InvalidOperationException or OverflowException)
+        {
+            throw Damaged($"table {table}, row id {r.GetValue(0)}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A text column holding an enum member's name (exactly; no numbers, no combinations), other than <paramref name="excluded"/>.</summary>
+    private static TEnum Named<TEnum>(SqliteDataReader r, int column, params TEnum[] excluded) where TEnum : struct, Enum
+    {
+        var allowed = Enum.GetValues<TEnum>().Except(excluded).Select(v => v.ToString()).ToHashSet(StringComparer.Ordinal);
+        return Enum.Parse<TEnum>(Known(r, column, allowed));
+    }
+
+    private static string Known(SqliteDataReader r, int column, IReadOnlySet<string> allowed)
+    {
+        object value = r.GetValue(column);
+        if (value is string text && allowed.Contains(text)) return text;
+        throw new FormatException($"{r.GetName(column)} {(value is DBNull ? "NULL" : $"'{value}'")} is not one of {string.Join(", ", allowed.Order(StringComparer.Ordinal))}");
     }
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
     private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        cmd.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteConnection connection, string sql)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
-    }
 
     public void Dispose() => _connection.Dispose();
 }

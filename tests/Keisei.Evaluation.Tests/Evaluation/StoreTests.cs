@@ -29,7 +29,7 @@ public sealed class StoreTests : IDisposable
         using var store = ResultsStore.Open(Path.Combine(_dir, "b.db"));
         long a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
         long b = store.EnsurePlayer(new PlayerDescriptor("b", "random"));
-        long e = store.CreateEvaluation("key", a, "single_opponent", "{}", 2);
+        long e = store.FindOrCreateEvaluation("key", a, "single_opponent", "{}", 2).Evaluation.Id;
         long pair = store.EnsurePair(e, 0, 0, Position.StartSfen, a, b);
         Move[] moves = [UsiNotation.ParseMove(Position.StartPosition(), "7g7f")];
         Assert.True(store.RecordGame(e, pair, 0, a, b, Position.StartSfen, moves, GameResult.BlackWin, TerminationReason.Resignation, TimeSpan.FromSeconds(1), null));
@@ -107,5 +107,108 @@ public sealed class StoreTests : IDisposable
         File.WriteAllText(path, new string('x', 4096));
         var e = Assert.Throws<ResultsStoreException>(() => ResultsStore.Open(path));
         Assert.Contains(path, e.Message);
+    }
+
+    /// <summary>
+    /// Eight threads, each with its own connection, open one new database at once and register the same players and the
+    /// same evaluation: the schema is created once, and each thing has one row that every thread gets.
+    /// </summary>
+    [Fact]
+    public void ConnectionsOpeningAndRegisteringAtOnceGetOneRowEach()
+    {
+        for (int round = 0; round < 5; round++)
+        {
+            string path = Path.Combine(_dir, $"race{round}.db");
+            const int threads = 8;
+            using var start = new Barrier(threads);
+            var results = new (long Agent, long Opponent, long Evaluation, bool Created)[threads];
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+            var workers = Enumerable.Range(0, threads).Select(t => new Thread(() => Capture(errors, () =>
+            {
+                start.SignalAndWait();
+                using var store = ResultsStore.Open(path);
+                long agent = store.EnsurePlayer(new PlayerDescriptor("agent", "random"));
+                long opponent = store.EnsurePlayer(new PlayerDescriptor("opponent", "heuristic"));
+                var (evaluation, created) = store.FindOrCreateEvaluation("same-plan", agent, "single_opponent", "{}", 4);
+                results[t] = (agent, opponent, evaluation.Id, created);
+            }))).ToList();
+            workers.ForEach(w => w.Start());
+            foreach (var w in workers) Assert.True(w.Join(TimeSpan.FromMinutes(2)), "a thread hung");
+            Assert.Empty(errors);
+            Assert.Single(results.Select(r => r.Agent).Distinct());
+            Assert.Single(results.Select(r => r.Opponent).Distinct());
+            Assert.Single(results.Select(r => r.Evaluation).Distinct());
+            Assert.Equal(1, results.Count(r => r.Created));
+            using var check = ResultsStore.Open(path);
+            Assert.Equal(ResultsStore.CurrentSchemaVersion, check.SchemaVersion);
+            Assert.Equal(2, check.Players().Count);
+            Assert.Single(check.Evaluations());
+        }
+    }
+
+    /// <summary>Four threads with their own connections update one player's incremental Elo 50 times each: no update is lost.</summary>
+    [Fact]
+    public void IncrementalEloUpdatesFromSeveralConnectionsAreNotLost()
+    {
+        string path = Path.Combine(_dir, "elo.db");
+        long a, b;
+        using (var store = ResultsStore.Open(path))
+        {
+            a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
+            b = store.EnsurePlayer(new PlayerDescriptor("b", "random"));
+        }
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var workers = Enumerable.Range(0, 4).Select(_ => new Thread(() => Capture(errors, () =>
+        {
+            using var store = ResultsStore.Open(path);
+            for (int i = 0; i < 50; i++) store.UpdateIncrementalElo(a, b, (ra, rb) => (ra + 1, rb - 1));
+        }))).ToList();
+        workers.ForEach(w => w.Start());
+        foreach (var w in workers) Assert.True(w.Join(TimeSpan.FromMinutes(2)), "a thread hung");
+        Assert.Empty(errors);
+        using var check = ResultsStore.Open(path);
+        Assert.Equal(1700, check.FindPlayer("a")!.IncrementalElo);
+        Assert.Equal(1300, check.FindPlayer("b")!.IncrementalElo);
+    }
+
+    [Fact]
+    public void AnEvaluationIsClaimedByOneRunAtATime()
+    {
+        string path = Path.Combine(_dir, "claim.db");
+        using var first = ResultsStore.Open(path);
+        using var second = ResultsStore.Open(path);
+        long a = first.EnsurePlayer(new PlayerDescriptor("a", "random"));
+        long id = first.FindOrCreateEvaluation("k", a, "single_opponent", "{}", 2).Evaluation.Id;
+        long other = first.FindOrCreateEvaluation("k2", a, "single_opponent", "{}", 2).Evaluation.Id;
+        using (first.ClaimEvaluation(id))
+        {
+            var e = Assert.Throws<ResultsStoreException>(() => second.ClaimEvaluation(id));
+            Assert.Contains($"'{path}': evaluation {id} is being played by another process", e.Message);
+            using (second.ClaimEvaluation(other)) { } // another evaluation of the same database is free
+        }
+        using (second.ClaimEvaluation(id)) { } // released
+    }
+
+    [Fact]
+    public void AStatusThisCodeDoesNotKnowIsRefusedOnWrite()
+    {
+        using var store = ResultsStore.Open(Path.Combine(_dir, "status.db"));
+        long a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
+        long id = store.FindOrCreateEvaluation("k", a, "single_opponent", "{}", 2).Evaluation.Id;
+        Assert.Throws<ArgumentException>(() => store.SetEvaluationStatus(id, "paused"));
+        Assert.Equal("running", store.GetEvaluation(id)!.Status);
+    }
+
+    /// <summary>Runs a thread's work, keeping its exception for the test (an exception escaping a thread ends the test process).</summary>
+    private static void Capture(System.Collections.Concurrent.ConcurrentQueue<Exception> errors, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception e)
+        {
+            errors.Enqueue(e);
+        }
     }
 }
