@@ -231,7 +231,9 @@ internal static class EvaluateCommand
                 // Before any game (an engine that will not start) or during the evaluation after retries; unplayed games are
                 // not scored, and running the same command again plays them.
                 line.Finish();
-                stderr.WriteLine($"error: {e.Message} Finished games are stored; run the same command again to play the rest.");
+                stderr.WriteLine(e.BeforeAnyGame
+                    ? $"error: {e.Message} No game was played."
+                    : $"error: {e.Message} Finished games are stored and no game was scored for it; run the same command again to play the rest.");
                 return ExitCodes.Failure;
             }
             line.Finish();

@@ -34,7 +34,11 @@ public sealed class PlayerFaultException(TerminationReason reason, string messag
 /// <c>readyok</c> that never comes). No game was played, so it is never scored: the arena retries the start a few times
 /// and then stops the evaluation with this exception.
 /// </summary>
-public sealed class PlayerStartException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class PlayerStartException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>True when it failed in the check before any game (so nothing of the evaluation was played).</summary>
+    public bool BeforeAnyGame { get; init; }
+}
 
 /// <summary>One side of one game: chooses moves for positions under a time limit. Created per game by an <see cref="IPlayerFactory"/>.</summary>
 public interface IPlayer : IAsyncDisposable

@@ -142,10 +142,15 @@ public sealed class UsiPlayerFactory : IPlayerFactory
         string program = ProgramName(commandLine);
         var engineOptions = EngineOptions(name ?? program, commandLine, options, stderrLog: null);
         string? idName, author;
-        await using (var engine = await StartEngineAsync(engineOptions, commandLine, options, logger, cancellationToken).ConfigureAwait(false))
+        try
         {
+            await using var engine = await StartEngineAsync(engineOptions, commandLine, options, logger, cancellationToken).ConfigureAwait(false);
             idName = engine.IdName;
             author = engine.Author;
+        }
+        catch (PlayerStartException e)
+        {
+            throw new PlayerStartException(e.Message, e.InnerException) { BeforeAnyGame = true };
         }
         string engineName = string.IsNullOrWhiteSpace(idName) ? program : idName.Trim();
         string details = $"id name: {idName ?? "(none)"}; author: {author ?? "(none)"}; {options.Settings}";
@@ -190,7 +195,7 @@ public sealed class UsiPlayerFactory : IPlayerFactory
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or FileNotFoundException or ArgumentException or InvalidOperationException)
         {
-            throw new PlayerStartException($"engine '{engineOptions.Name}' could not be started ({commandLine}): {e.Message}", e);
+            throw new PlayerStartException($"engine '{engineOptions.Name}' could not be started: {e.Message} (command: {commandLine}).", e);
         }
     }
 
@@ -202,6 +207,7 @@ public sealed class UsiPlayerFactory : IPlayerFactory
               $"machine: allow more time (--usi-ready-timeout, now {(options?.ReadyTimeout ?? default).TotalSeconds:0.#} s) or set smaller " +
               "values (--usi-option USI_Hash=256 --usi-option Threads=1)."
             : "";
-        return new PlayerStartException($"{e.Message} (command: {commandLine}).{hint}", e);
+        string command = e.Message.Contains(commandLine, StringComparison.Ordinal) ? "" : $" (command: {commandLine})";
+        return new PlayerStartException($"{e.Message.TrimEnd('.')}{command}.{hint}", e);
     }
 }
