@@ -29,8 +29,12 @@ public static class KeiseiApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
-            stderr.WriteLine("Run 'keisei --help' (or 'keisei <command> --help') for usage.");
+            // One line per mistake, each ending with where the usage is.
+            var path = new List<string>();
+            for (var node = parse.CommandResult; node is not null; node = node.Parent as System.CommandLine.Parsing.CommandResult)
+                path.Insert(0, node.Command.Name);
+            string help = string.Join(' ', path) + " --help";
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message.TrimEnd()} (see '{help}')");
             return ExitCodes.BadInput;
         }
         try

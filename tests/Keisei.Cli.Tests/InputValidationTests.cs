@@ -34,6 +34,8 @@ public sealed class InputValidationTests : IDisposable
         string first = output.Stderr.Split('\n')[0];
         Assert.StartsWith("error: ", first);
         foreach (string e in expected) Assert.Contains(e, first);
+        // One mistake, one line: the error lines are all there is (no usage text, no trace).
+        Assert.All(output.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.StartsWith("error: ", line));
     }
 
     [Theory]
