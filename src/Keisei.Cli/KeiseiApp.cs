@@ -7,7 +7,10 @@ namespace Keisei.Cli;
 /// <summary>The <c>keisei</c> command line: builds the command tree and runs it against the given writers.</summary>
 public static class KeiseiApp
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, []);
+
+    /// <summary>Runs the command line with <paramref name="extraCommands"/> added to the tree (tests add commands that fail on purpose).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IEnumerable<Command> extraCommands)
     {
         using var logging = LoggerFactory.Create(builder => builder
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
@@ -25,6 +28,7 @@ public static class KeiseiApp
         root.Subcommands.Add(ChampionCommand.CreateChampion(stdout));
         root.Subcommands.Add(ChampionCommand.CreateRollback(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr, logging));
+        foreach (var extra in extraCommands) root.Subcommands.Add(extra);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -61,6 +65,20 @@ public static class KeiseiApp
             // A file or folder the commands did not check first (their own checks name the option): the message names the path.
             stderr.WriteLine($"error: permission denied: {e.Message}");
             return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("keisei: stopped.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            // A bug or a broken environment: the stack trace goes to the log, the user gets one line and exit code 1.
+            string where = CrashLog.Write(args, e, out string? logError);
+            stderr.WriteLine(logError is null
+                ? $"error: unexpected failure ({e.GetType().Name}: {e.Message}); the details are in {where}"
+                : $"error: unexpected failure ({e.GetType().Name}: {e.Message}); writing the details to {where} failed too: {logError}");
+            return ExitCodes.Failure;
         }
     }
 }
