@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Keisei.Cli.Config;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Models;
 
@@ -26,7 +27,7 @@ internal static class ModelCommand
         arch.AcceptOnlyFromAmong(ModelConfig.Quick, ModelConfig.ResNet);
         var set = new Option<string[]>("--set")
         {
-            Description = "Override a model setting, e.g. --set model.tower_depth=4 (keys: " + string.Join(", ", ModelSettings.Keys) + ").",
+            Description = "Override a model setting as in a config file, e.g. --set model.tower_depth=4 (model.* keys and env.observation; the value is read as YAML).",
             AllowMultipleArgumentsPerToken = false,
         };
         var output = new Option<string>("--out", "-o") { Description = "Checkpoint file to write.", Required = true };
@@ -35,7 +36,7 @@ internal static class ModelCommand
         var command = new Command("init", "Write a checkpoint with freshly initialised (seeded) weights.") { arch, set, output, seed, force };
         command.SetAction(result =>
         {
-            var config = ModelSettings.Apply(ModelConfig.ForArchitecture(result.GetValue(arch)!), result.GetValue(set) ?? []);
+            var config = ModelSettings.From(result.GetValue(arch)!, result.GetValue(set) ?? []);
             string path = result.GetValue(output)!;
             if (File.Exists(path) && !result.GetValue(force))
                 throw new UserInputException($"--out: '{path}' already exists (use --force to overwrite it)");
@@ -125,34 +126,23 @@ internal static class ModelCommand
 /// <summary>The <c>model.*</c> settings a user can override, by their config-file names.</summary>
 internal static class ModelSettings
 {
-    public static readonly string[] Keys = ["tower_depth", "tower_width", "se_ratio", "channels", "layers", "policy_head", "observation"];
-
-    /// <summary>Applies <c>model.key=value</c> overrides and validates the result; errors name the key.</summary>
-    public static ModelConfig Apply(ModelConfig config, IEnumerable<string> assignments)
+    /// <summary>
+    /// The model of architecture <paramref name="architecture"/> with <c>--set</c> overrides, read through the config schema
+    /// exactly as <c>config</c> and <c>train</c> read them (YAML values, the same checks and messages); only the model's keys
+    /// may be set here.
+    /// </summary>
+    public static ModelConfig From(string architecture, IReadOnlyList<string> assignments)
     {
         foreach (string assignment in assignments)
         {
             int eq = assignment.IndexOf('=');
-            if (eq <= 0) throw new UserInputException($"--set '{assignment}': expected model.key=value");
-            string key = assignment[..eq].Trim(), value = assignment[(eq + 1)..].Trim();
-            if (!key.StartsWith("model.", StringComparison.Ordinal))
-                throw new UserInputException($"--set '{assignment}': only model.* keys can be set here (keys: {string.Join(", ", Keys)})");
-            string name = key["model.".Length..];
-            config = name switch
-            {
-                "tower_depth" => config with { TowerDepth = Int(key, value) },
-                "tower_width" => config with { TowerWidth = Int(key, value) },
-                "se_ratio" => config with { SeRatio = Double(key, value) },
-                "channels" => config with { Channels = Int(key, value) },
-                "layers" => config with { Layers = Int(key, value) },
-                "policy_head" => config with { PolicyHead = value },
-                "observation" => config with { Observation = value },
-                _ => throw new UserInputException($"--set: unknown key '{key}' (keys: {string.Join(", ", Keys.Select(k => "model." + k))})"),
-            };
+            string key = (eq > 0 ? assignment[..eq] : assignment).Trim();
+            if (!key.StartsWith("model.", StringComparison.Ordinal) && key != "env.observation")
+                throw new UserInputException($"--set '{assignment}': only model.* keys and env.observation can be set here");
+            if (key == "model.model_type")
+                throw new UserInputException($"--set '{assignment}': the architecture is --arch here");
         }
-        var errors = config.Validate();
-        if (errors.Count > 0) throw new UserInputException("invalid model settings: " + string.Join("; ", errors.Select(e => "model." + e)));
-        return config;
+        return KeiseiConfig.Load(null, [$"model.model_type={architecture}", .. assignments]).ToModelConfig();
     }
 
     /// <summary>The hyper-parameters that matter for the configuration's architecture.</summary>
@@ -161,12 +151,4 @@ internal static class ModelSettings
             ("se_ratio", c.SeRatio.ToString(CultureInfo.InvariantCulture)), ("policy_head", c.PolicyHead)]
         : [("channels", c.Channels.ToString(CultureInfo.InvariantCulture)), ("layers", c.Layers.ToString(CultureInfo.InvariantCulture)),
             ("policy_head", c.PolicyHead)];
-
-    private static int Int(string key, string value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
-        ? n
-        : throw new UserInputException($"--set {key}: expected an integer, found '{value}'");
-
-    private static double Double(string key, string value) => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)
-        ? d
-        : throw new UserInputException($"--set {key}: expected a number, found '{value}'");
 }
