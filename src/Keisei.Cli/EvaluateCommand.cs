@@ -264,17 +264,17 @@ internal static class EvaluateCommand
 
     internal static UsiGoLimits ParseUsiLimit(string text)
     {
-        var parts = text.Split('=', 2);
-        if (parts.Length != 2 || !long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) || n <= 0
-            || (parts[0] != "nodes" && n > int.MaxValue))
+        var pair = KeyValues.Pair(text);
+        if (pair is not var (kind, value) || !long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) || n <= 0
+            || (kind != "nodes" && n > int.MaxValue))
             throw new UserInputException($"--usi-limit: expected movetime=MS, byoyomi=MS, nodes=N or depth=N, found '{text}'");
-        return parts[0] switch
+        return kind switch
         {
             "movetime" => UsiGoLimits.MoveTime((int)n),
             "byoyomi" => UsiGoLimits.Byoyomi((int)n),
             "nodes" => UsiGoLimits.FixedNodes(n),
             "depth" => UsiGoLimits.FixedDepth((int)n),
-            _ => throw new UserInputException($"--usi-limit: unknown limit '{parts[0]}' (movetime, byoyomi, nodes, depth)"),
+            _ => throw new UserInputException($"--usi-limit: unknown limit '{kind}' (movetime, byoyomi, nodes, depth)"),
         };
     }
 
@@ -283,9 +283,8 @@ internal static class EvaluateCommand
         var result = new Dictionary<string, string>();
         foreach (string item in items)
         {
-            int eq = item.IndexOf('=');
-            if (eq <= 0) throw new UserInputException($"{option} '{item}': expected name=value");
-            result[item[..eq]] = item[(eq + 1)..];
+            var (name, value) = KeyValues.Pair(item) ?? throw new UserInputException($"{option} '{item}': expected name=value");
+            result[name] = value;
         }
         return result;
     }

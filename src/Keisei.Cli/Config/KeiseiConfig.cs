@@ -215,10 +215,10 @@ public sealed class KeiseiConfig
         foreach (string assignment in overrides)
         {
             string where = $"--set {assignment}";
-            int eq = assignment.IndexOf('=');
-            string key = eq > 0 ? assignment[..eq].Trim() : "";
+            var pair = Keisei.Evaluation.KeyValues.Pair(assignment);
+            string key = pair?.Key ?? "";
             string[] parts = key.Split('.');
-            if (eq <= 0 || parts.Any(p => p.Length == 0))
+            if (pair is null || parts.Any(p => p.Length == 0))
             {
                 errors.Add(new ConfigError(where, null, $"expected section.key=value, e.g. training.learning_rate=0.001", 1, null));
                 continue;
@@ -226,7 +226,7 @@ public sealed class KeiseiConfig
             object? value;
             try
             {
-                value = YamlTree.ParseScalar(assignment[(eq + 1)..].Trim());
+                value = YamlTree.ParseScalar(pair.Value.Value);
             }
             catch (UserInputException e)
             {

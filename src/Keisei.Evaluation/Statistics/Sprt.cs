@@ -119,77 +119,46 @@ public sealed record SprtParameters
 
         double? elo0 = null, elo1 = null, alpha = null, beta = null;
         SprtModel? model = null;
-        foreach (var rawPart in text.Split(','))
+        IReadOnlyList<(string Key, string Value)> pairs;
+        try
         {
-            var part = rawPart.Trim();
-            if (part.Length == 0)
+            pairs = KeyValues.List(text, "SPRT parameter", ["elo0", "elo1", "alpha", "beta", "model"]);
+        }
+        catch (FormatException e)
+        {
+            error = $"{e.Message}; {expected}";
+            return false;
+        }
+
+        foreach (var (key, value) in pairs)
+        {
+            if (key == "model")
             {
-                error = $"SPRT parameters '{text}' contain an empty entry; {expected}";
-                return false;
-            }
-
-            var eq = part.IndexOf('=');
-            if (eq < 0)
-            {
-                error = $"SPRT parameter '{part}' has no '='; {expected}";
-                return false;
-            }
-
-            var key = part[..eq].Trim().ToLowerInvariant();
-            var value = part[(eq + 1)..].Trim();
-            switch (key)
-            {
-                case "elo0":
-                case "elo1":
-                case "alpha":
-                case "beta":
-                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
-                    {
-                        error = $"SPRT parameter '{key}': expected a number, found '{value}'";
-                        return false;
-                    }
-
-                    if (key is "alpha" or "beta" && !(number > 0 && number < 1))
-                    {
-                        error = $"SPRT parameter '{key}': expected a number in (0, 1), found '{value}'";
-                        return false;
-                    }
-
-                    ref var slot = ref (key == "elo0" ? ref elo0 : ref key == "elo1" ? ref elo1 : ref key == "alpha" ? ref alpha : ref beta);
-                    if (slot is not null)
-                    {
-                        error = $"SPRT parameter '{key}' is given twice";
-                        return false;
-                    }
-
-                    slot = number;
-                    break;
-                case "model":
-                    if (model is not null)
-                    {
-                        error = "SPRT parameter 'model' is given twice";
-                        return false;
-                    }
-
-                    switch (value.ToLowerInvariant())
-                    {
-                        case "normalized":
-                        case "normalised":
-                            model = SprtModel.Normalized;
-                            break;
-                        case "logistic":
-                            model = SprtModel.Logistic;
-                            break;
-                        default:
-                            error = $"SPRT parameter 'model': expected 'normalized' or 'logistic', found '{value}'";
-                            return false;
-                    }
-
-                    break;
-                default:
-                    error = $"unknown SPRT parameter '{part[..eq].Trim()}' (known: elo0, elo1, alpha, beta, model)";
+                model = value.ToLowerInvariant() switch
+                {
+                    "normalized" or "normalised" => SprtModel.Normalized,
+                    "logistic" => SprtModel.Logistic,
+                    _ => null,
+                };
+                if (model is null)
+                {
+                    error = $"SPRT parameter 'model': expected 'normalized' or 'logistic', found '{value}'";
                     return false;
+                }
+                continue;
             }
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+            {
+                error = $"SPRT parameter '{key}': expected a number, found '{value}'";
+                return false;
+            }
+            if (key is "alpha" or "beta" && !(number > 0 && number < 1))
+            {
+                error = $"SPRT parameter '{key}': expected a number in (0, 1), found '{value}'";
+                return false;
+            }
+            ref var slot = ref (key == "elo0" ? ref elo0 : ref key == "elo1" ? ref elo1 : ref key == "alpha" ? ref alpha : ref beta);
+            slot = number;
         }
 
         if (elo0 is null)
