@@ -48,6 +48,17 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void TheScheduleStepIsAnEnumNamedAsInTheFile()
+    {
+        Assert.Equal(LrStepOn.Epoch, KeiseiConfig.Defaults.ToTrainingOptions().Ppo.Schedule.StepOn);
+        var config = KeiseiConfig.Load(null, ["training.lr_schedule_step_on=update"]);
+        Assert.Equal(LrStepOn.Update, config.ToTrainingOptions().Ppo.Schedule.StepOn);
+        Assert.Contains("  lr_schedule_step_on: update\n", config.ToYaml());
+        Assert.Equal("expected one of epoch, update, found 'step'",
+            LoadFails(null, "training.lr_schedule_step_on=step").Message.Split(": ")[^1]);
+    }
+
+    [Fact]
     public void TheSchemaListsEachKeyOnceWithADescriptionAndAValidDefault()
     {
         var paths = ConfigSchema.Leaves.Select(l => l.Path).ToList();

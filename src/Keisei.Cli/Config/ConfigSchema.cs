@@ -193,7 +193,7 @@ public static class ConfigSchema
             Num("value_clip_epsilon", P.ValueClipEpsilon, "Clipping range of the value update (with enable_value_clipping).", 0, exclusive: true),
             Num("target_kl", P.TargetKl, "Stop an update's epochs early when the approximate KL exceeds 1.5 x this; null: never.", 0, exclusive: true) with { Nullable = true },
             Choice("lr_schedule_type", S.Type, LrScheduleOptions.Types, "Learning-rate schedule: null (constant), linear, cosine, exponential or step."),
-            Choice("lr_schedule_step_on", S.StepOn, ["epoch", "update"], "The schedule advances once per PPO epoch (epoch) or per optimiser step (update)."),
+            Choice("lr_schedule_step_on", LrScheduleOptions.StepOnName(S.StepOn), LrScheduleOptions.StepOnNames, "The schedule advances once per PPO epoch (epoch) or per optimiser step (update)."),
             Section("lr_schedule_kwargs", "Parameters of the learning-rate schedule.",
                 Int("warmup_steps", S.WarmupSteps, "Steps over which the rate rises linearly from 0 to its base value."),
                 Num("final_fraction", S.FinalFraction, "linear/cosine: the final rate as a fraction of the base rate.", 0, 1),

@@ -124,7 +124,7 @@ public sealed class KeiseiConfig
             Schedule = new LrScheduleOptions
             {
                 Type = S("training.lr_schedule_type"),
-                StepOn = S("training.lr_schedule_step_on")!,
+                StepOn = LrScheduleOptions.ParseStepOn(S("training.lr_schedule_step_on")!),
                 WarmupSteps = I("training.lr_schedule_kwargs.warmup_steps"),
                 FinalFraction = D("training.lr_schedule_kwargs.final_fraction"),
                 Gamma = D("training.lr_schedule_kwargs.gamma"),
