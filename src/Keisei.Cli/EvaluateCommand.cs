@@ -39,9 +39,9 @@ internal static class EvaluateCommand
             Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
                 "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
         };
-        var games = new Option<int?>("--games", "-n") { Description = "Games to play (default 20, or evaluation.num_games); rounded up to whole colour-swapped pairs." }
+        var games = new Option<int?>("--games", "-n") { Description = $"Games to play (default {ConfigSchema.DefaultText("evaluation.num_games")}, or evaluation.num_games); rounded up to whole colour-swapped pairs." }
             .InRange(1, ConfigSchema.MaxGames);
-        var concurrency = new Option<int?>("--concurrency", "-j") { Description = "Games played at once (default 4, or evaluation.max_concurrent_games)." }
+        var concurrency = new Option<int?>("--concurrency", "-j") { Description = $"Games played at once (default {ConfigSchema.DefaultText("evaluation.max_concurrent_games")}, or evaluation.max_concurrent_games)." }
             .InRange(1, ConfigSchema.MaxConcurrentGames);
         var openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
         var shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
@@ -50,7 +50,7 @@ internal static class EvaluateCommand
         var config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
         var set = ConfigCommand.SetOption();
         var seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
-        var maxPlies = new Option<int?>("--max-plies") { Description = "Plies after which a game is drawn (default 500, or evaluation.max_moves_per_game)." }
+        var maxPlies = new Option<int?>("--max-plies") { Description = $"Plies after which a game is drawn (default {ConfigSchema.DefaultText("evaluation.max_moves_per_game")}, or evaluation.max_moves_per_game)." }
             .InRange(1, ConfigSchema.MaxPlies);
         var moveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 }
             .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
@@ -88,9 +88,11 @@ internal static class EvaluateCommand
             CliPaths.OutputFile("--db", result.GetValue(db)!);
             if (result.GetValue(report) is { } reportPath) CliPaths.OutputFile("--report", reportPath);
             if (result.GetValue(openings) is { } openingsPath) CliPaths.InputFile("--openings", openingsPath);
-            var section = KeiseiConfig.Load(result.GetValue(config), result.GetValue(set) ?? []).Evaluation;
-            string strategyName = result.GetValue(strategy) ?? section.String("strategy") ?? "single_opponent";
-            var strategyParams = section.Map("strategy_params");
+            var loaded = KeiseiConfig.Load(result.GetValue(config), result.GetValue(set) ?? []);
+            loaded.WarnInert(logger);
+            var section = loaded.ToEvaluationSettings();
+            string strategyName = result.GetValue(strategy) ?? section.Strategy;
+            var strategyParams = section.StrategyParamReader;
             EvaluationStrategy chosen;
             try
             {
@@ -112,14 +114,14 @@ internal static class EvaluateCommand
                 if (string.IsNullOrWhiteSpace(names[i])) throw new UserInputException($"--opponent-name: expected a name, found '{names[i]}'");
                 opponentSpecs[i] = opponentSpecs[i].Named(names[i].Trim());
             }
-            if (opponentSpecs.Count == 0 && strategyName == "single_opponent" && !strategyParams.Has("opponent_name") && section.String("opponent_type") is { } legacy)
-                opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(legacy, "evaluation.opponent_type")));
+            if (opponentSpecs.Count == 0 && strategyName == "single_opponent" && !strategyParams.Has("opponent_name"))
+                opponentSpecs.Add(Wrap(() => section.Opponent));
 
-            int numGames = result.GetValue(games) ?? section.Int("num_games", 20, 1);
-            int jobs = result.GetValue(concurrency) ?? section.Int("max_concurrent_games", 4, 1);
-            int planSeed = result.GetValue(seed) ?? section.Int("random_seed", 1);
-            int plies = result.GetValue(maxPlies) ?? section.Int("max_moves_per_game", 500, 1);
-            double? gameSeconds = result.GetValue(gameTimeout) ?? (section.Has("timeout_per_game") ? section.Double("timeout_per_game", 0) : null);
+            int numGames = result.GetValue(games) ?? section.NumGames;
+            int jobs = result.GetValue(concurrency) ?? section.MaxConcurrentGames;
+            int planSeed = result.GetValue(seed) ?? section.Seed;
+            int plies = result.GetValue(maxPlies) ?? section.MaxMovesPerGame;
+            double? gameSeconds = result.GetValue(gameTimeout) ?? section.TimeoutPerGame;
 
             IReadOnlyList<Opening> openingList = [Opening.StartPosition];
             if (result.GetValue(openings) is { } openingsFile)

@@ -85,6 +85,8 @@ internal static class TrainCommand
             using var fileLog = new FileLoggerProvider(Path.Combine(run.Path, settings.Logging.LogFile));
             using var runLogging = LoggerFactory.Create(b => b.AddProvider(fileLog).SetMinimumLevel(LogLevel.Information));
             var logger = new FanOutLogger(runLogging.CreateLogger("train"), logging.CreateLogger("train"));
+            settings.WarnInert(logger);
+            var evaluation = settings.ToEvaluationSettings();
             using var store = ResultsStore.Open(run.DatabasePath);
 
             Trainer trainer;
@@ -106,8 +108,9 @@ internal static class TrainCommand
             stdout.WriteLine($"Run {run.Name}: {options.Model.Describe()}, {options.TotalTimesteps:N0} timesteps, {options.NumEnvs} games in parallel -> {run.Path}");
             var progress = new SynchronousProgress<TrainingStatus>(display.Report);
             await using var participants = new ParticipantResolver(new NeuralPlayOptions(), new UsiPlayOptions { StderrLogDirectory = run.Path }, logger);
-            await using var periodic = settings.Evaluation.Bool("enable_periodic_evaluation", true)
-                ? CreatePeriodicEvaluation(settings, run, store, participants, metrics, display, logger)
+            await using var periodic = evaluation.EnablePeriodicEvaluation
+                ? new PeriodicEvaluation(run.Name, store, participants, evaluation.ToServiceOptions(), evaluation.ToPeriodicOptions(logger),
+                    metrics, display.ReportEvaluation, logger)
                 : null;
             if (periodic is not null)
             {
@@ -143,59 +146,6 @@ internal static class TrainCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static PeriodicEvaluation CreatePeriodicEvaluation(KeiseiConfig settings, RunDirectory run, ResultsStore store, ParticipantResolver participants,
-        MetricSink metrics, TrainingDisplay display, ILogger logger)
-    {
-        var e = settings.Evaluation;
-        var anchors = new List<OpponentSpec> { OpponentSpec.Parse("random"), OpponentSpec.Parse("heuristic") };
-        var configured = OpponentSpec.Parse(e.String("opponent_type") ?? "random", "evaluation.opponent_type");
-        if (anchors.All(a => a.Name != configured.Name)) anchors.Add(configured);
-        int perOpponent = Math.Max(2, e.Int("num_games", 20, 1) / anchors.Count);
-        var device = TorchDevices.Resolve(e.String("temp_agent_device") ?? "cpu", logger);
-        var gating = new GatingOptions
-        {
-            Mode = e.String("gating") ?? "none",
-            Games = e.Int("gating_games", 200, 2),
-            Threshold = e.Double("gating_threshold", 0.5),
-            Sprt = SprtParameters.Parse(e.String("gating_sprt") ?? "elo0=0,elo1=10"),
-        };
-        double? perGame = e.Has("evaluation_timeout_per_game") ? e.Double("evaluation_timeout_per_game", 300) : null;
-        var options = new PeriodicEvaluationOptions
-        {
-            IntervalTimesteps = e.Int("evaluation_interval_timesteps", 50_000, 1),
-            Anchors = anchors,
-            GamesPerOpponent = perOpponent,
-            PreviousPoolSize = e.Int("previous_model_pool_size", 5, 0),
-            Seed = e.Has("random_seed") ? e.Int("random_seed", 1) : 1,
-            Gating = gating,
-            Neural = new NeuralPlayOptions
-            {
-                MaxMovesPerGame = e.Int("max_moves_per_game", 500, 1),
-                Batcher = new InferenceBatcherOptions { MaxBatch = 2 * e.Int("max_concurrent_games", 4, 1), Device = device },
-            },
-            Arena = new ArenaOptions
-            {
-                Concurrency = e.Int("max_concurrent_games", 4, 1),
-                Rules = new GameRules { MaxPlies = e.Int("max_moves_per_game", 500, 1) },
-                GameTimeout = perGame is > 0 ? TimeSpan.FromSeconds(perGame.Value) : null,
-            },
-        };
-        var serviceOptions = new EvaluationServiceOptions
-        {
-            MaxConcurrentEvaluations = e.Int("max_concurrent_evaluations", 1, 1),
-            GamesAtOnce = e.Int("max_concurrent_games", 4, 1),
-            EvaluationTimeout = TimeSpan.FromMinutes(e.Double("max_evaluation_time_minutes", 30)),
-            Adaptive = e.Bool("adaptive_throttling", true),
-            Targets = new ServiceLevelTargets
-            {
-                MemoryOverheadBytes = e.Int("memory_limit_mb", 1000, 1) * 1024L * 1024,
-                TrainingImpact = e.Double("training_impact_limit_percent", 5) / 100,
-                GpuPercent = e.Int("gpu_limit_percent", 80, 1),
-            },
-        };
-        return new PeriodicEvaluation(run.Name, store, participants, serviceOptions, options, metrics, display.ReportEvaluation, logger);
     }
 
     /// <summary>The evaluation service levels measured over the run.</summary>

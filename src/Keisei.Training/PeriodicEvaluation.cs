@@ -41,7 +41,7 @@ public sealed record PeriodicEvaluationOptions
     /// <summary>Earlier checkpoints of the run played as opponents (the last N).</summary>
     public int PreviousPoolSize { get; init; } = 5;
 
-    public ArenaOptions Arena { get; init; } = new() { Concurrency = 2 };
+    public ArenaOptions Arena { get; init; } = new();
     public NeuralPlayOptions Neural { get; init; } = new();
     public GatingOptions Gating { get; init; } = new();
     public int Seed { get; init; } = 1;

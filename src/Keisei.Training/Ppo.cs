@@ -189,7 +189,7 @@ public sealed class Ppo
                     return PpoStats.Skipped($"{what} in minibatch {batches + 1} (epoch {epochs})", LearningRate, epochs, batches + 1);
                 }
                 Optimizer.step();
-                if (_options.Schedule.StepOn == "update") SetLearningRate(_schedule.At(++ScheduleStep));
+                if (_options.Schedule.StepOn == LrStepOn.Update) SetLearningRate(_schedule.At(++ScheduleStep));
 
                 double kl = terms.ApproxKl.item<float>();
                 policySum += policyLoss;
@@ -202,7 +202,7 @@ public sealed class Ppo
                 batches++;
                 epochBatches++;
             }
-            if (_options.Schedule.StepOn != "update") SetLearningRate(_schedule.At(++ScheduleStep));
+            if (_options.Schedule.StepOn != LrStepOn.Update) SetLearningRate(_schedule.At(++ScheduleStep));
             if (_options.TargetKl is { } target && epochKl / Math.Max(1, epochBatches) > 1.5 * target) stopped = true;
         }
         _model.eval();

@@ -103,7 +103,7 @@ public sealed class Trainer : IDisposable
         _model = resume?.Model ?? PolicyValueModel.Create(options.Model, options.Seed);
         if (_device.type != DeviceType.CPU) _model.to(_device);
         long updates = Math.Max(1, (options.TotalTimesteps + options.StepsPerEpoch - 1) / options.StepsPerEpoch);
-        long perUpdate = options.Ppo.Schedule.StepOn == "update"
+        long perUpdate = options.Ppo.Schedule.StepOn == LrStepOn.Update
             ? options.Ppo.PpoEpochs * (long)Math.Ceiling(options.StepsPerEpoch / (double)options.Ppo.MinibatchSize)
             : options.Ppo.PpoEpochs;
         _ppo = new Ppo(_model, options.Ppo, updates * perUpdate, _device);

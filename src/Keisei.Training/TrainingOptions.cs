@@ -2,14 +2,24 @@ using Keisei.Neural.Models;
 
 namespace Keisei.Training;
 
+/// <summary>When the learning-rate schedule advances; named <c>epoch</c> and <c>update</c> in config files (<see cref="LrScheduleOptions.StepOnName"/>).</summary>
+public enum LrStepOn
+{
+    /// <summary>Once per PPO epoch.</summary>
+    Epoch,
+
+    /// <summary>Once per optimiser step.</summary>
+    Update,
+}
+
 /// <summary>How the learning rate changes over training.</summary>
 public sealed record LrScheduleOptions
 {
     /// <summary>null (constant), <c>linear</c>, <c>cosine</c>, <c>exponential</c> or <c>step</c>.</summary>
     public string? Type { get; init; }
 
-    /// <summary><c>epoch</c>: the schedule advances once per PPO epoch; <c>update</c>: once per optimiser step.</summary>
-    public string StepOn { get; init; } = "epoch";
+    /// <summary>Whether the schedule advances once per PPO epoch or once per optimiser step.</summary>
+    public LrStepOn StepOn { get; init; } = LrStepOn.Epoch;
 
     /// <summary>Steps (in <see cref="StepOn"/> units) over which the rate rises linearly from 0 to its base value.</summary>
     public int WarmupSteps { get; init; }
@@ -24,6 +34,16 @@ public sealed record LrScheduleOptions
     public int StepSize { get; init; } = 10;
 
     public static readonly string[] Types = ["linear", "cosine", "exponential", "step"];
+
+    /// <summary>The config names of <see cref="LrStepOn"/>'s values, in enum order.</summary>
+    public static readonly string[] StepOnNames = ["epoch", "update"];
+
+    /// <summary>The config name of a <see cref="LrStepOn"/> value.</summary>
+    public static string StepOnName(LrStepOn stepOn) => StepOnNames[(int)stepOn];
+
+    /// <summary>The <see cref="LrStepOn"/> value of a config name (one of <see cref="StepOnNames"/>).</summary>
+    public static LrStepOn ParseStepOn(string name) =>
+        Array.IndexOf(StepOnNames, name) is var i and >= 0 ? (LrStepOn)i : throw new ArgumentException($"lr_schedule_step_on: expected one of {string.Join(", ", StepOnNames)}, found '{name}'", nameof(name));
 }
 
 /// <summary>PPO hyper-parameters (Keisei's names and defaults).</summary>

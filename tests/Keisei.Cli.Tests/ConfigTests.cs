@@ -36,15 +36,26 @@ public sealed class ConfigTests : IDisposable
         Assert.Equal(10_000L, config["training.checkpoint_interval_timesteps"]);
         Assert.Equal(0L, config["training.threads"]);
 
-        var evaluation = config.Evaluation;
-        Assert.Equal("single_opponent", evaluation.String("strategy"));
-        Assert.Equal(20, evaluation.Int("num_games", -1));
-        Assert.Equal(50_000, evaluation.Int("evaluation_interval_timesteps", -1));
-        Assert.Equal("random", evaluation.String("opponent_type"));
-        Assert.False(evaluation.Has("timeout_per_game"));
-        Assert.Equal(80, evaluation.Int("gpu_limit_percent", -1));
-        Assert.Empty(evaluation.Map("strategy_params").Keys);
-        Assert.Equal("single_opponent", EvaluationStrategy.Create(evaluation.String("strategy")!, evaluation.Map("strategy_params")).Name);
+        var evaluation = config.ToEvaluationSettings();
+        Assert.Equal("single_opponent", evaluation.Strategy);
+        Assert.Equal(20, evaluation.NumGames);
+        Assert.Equal(50_000, evaluation.IntervalTimesteps);
+        Assert.Equal("random", evaluation.OpponentType);
+        Assert.Null(evaluation.TimeoutPerGame);
+        Assert.Empty(evaluation.StrategyParams);
+        Assert.Equal("single_opponent", EvaluationStrategy.Create(evaluation.Strategy, evaluation.StrategyParamReader).Name);
+        Assert.Empty(config.InertKeysSet);
+    }
+
+    [Fact]
+    public void TheScheduleStepIsAnEnumNamedAsInTheFile()
+    {
+        Assert.Equal(LrStepOn.Epoch, KeiseiConfig.Defaults.ToTrainingOptions().Ppo.Schedule.StepOn);
+        var config = KeiseiConfig.Load(null, ["training.lr_schedule_step_on=update"]);
+        Assert.Equal(LrStepOn.Update, config.ToTrainingOptions().Ppo.Schedule.StepOn);
+        Assert.Contains("  lr_schedule_step_on: update\n", config.ToYaml());
+        Assert.Equal("expected one of epoch, update, found 'step'",
+            LoadFails(null, "training.lr_schedule_step_on=step").Message.Split(": ")[^1]);
     }
 
     [Fact]
@@ -228,7 +239,7 @@ public sealed class ConfigTests : IDisposable
         Assert.Null(config.Logging.RunName);
         Assert.Equal("007", config.Logging.LogFile);
         Assert.Equal("live", config.Display.Mode);
-        Assert.Equal("heuristic", config.Evaluation.Map("strategy_params").String("opponent_name"));
+        Assert.Equal("heuristic", config.ToEvaluationSettings().StrategyParamReader.String("opponent_name"));
 
         Assert.Equal(0.01, KeiseiConfig.Load(null, ["training.entropy_coef=1e-2"]).ToTrainingOptions().Ppo.EntropyCoef);
     }
@@ -297,6 +308,7 @@ public sealed class ConfigTests : IDisposable
             Assert.Equal(config.ToTrainingOptions(), reloaded.ToTrainingOptions());
             Assert.Equal(config.Logging, reloaded.Logging);
             Assert.Equal(config.Display, reloaded.Display);
+            Assert.Equal(90, reloaded.ToEvaluationSettings().TimeoutPerGame);
             Assert.Equal(Json(config), Json(reloaded));
         }
         string text = config.ToYaml();
@@ -305,7 +317,7 @@ public sealed class ConfigTests : IDisposable
         Assert.Contains("  learning_rate: 1.5E-05", text);
         Assert.Contains("  weight_decay: 1.0", text);
         Assert.Equal("123", KeiseiConfig.Load(Write("again.yaml", text)).Logging.RunName);
-        var pool = KeiseiConfig.Load(Write("pool.yaml", text)).Evaluation.Map("strategy_params").List("opponent_pool_config");
+        var pool = KeiseiConfig.Load(Write("pool.yaml", text)).ToEvaluationSettings().StrategyParamReader.List("opponent_pool_config");
         Assert.Equal("runs/a b/ckpt #1.ckpt", pool[1].String("checkpoint_path"));
         Assert.Equal("yes", pool[1].String("name"));
 

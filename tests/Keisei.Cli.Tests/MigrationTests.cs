@@ -81,16 +81,18 @@ public sealed class MigrationTests : IDisposable
         Assert.Contains("torch.compile", Entry(migration, "training.torch_compile_backend").Reason);
 
         // The Python tournament's parameters become Keisei's, and the strategy accepts them.
-        var evaluation = config.Evaluation;
-        Assert.Equal("tournament", evaluation.String("strategy"));
-        Assert.Equal(2048, evaluation.Int("evaluation_interval_timesteps", 0));
-        Assert.Equal(500, evaluation.Int("max_moves_per_game", 0));
-        Assert.True(evaluation.Bool("enable_background_tournaments", false));
-        var parameters = evaluation.Map("strategy_params");
+        var evaluation = config.ToEvaluationSettings();
+        Assert.Equal("tournament", evaluation.Strategy);
+        Assert.Equal(2048, evaluation.IntervalTimesteps);
+        Assert.Equal(500, evaluation.MaxMovesPerGame);
+        Assert.Equal(true, config["evaluation.enable_background_tournaments"]);
+        Assert.Contains("evaluation.enable_background_tournaments", config.InertKeysSet);
+        Assert.Contains("no effect", Entry(migration, "evaluation.enable_background_tournaments").Reason);
+        var parameters = evaluation.StrategyParamReader;
         Assert.Equal(["mode", "num_games_per_opponent"], parameters.Keys.Order());
         Assert.Equal("round_robin", parameters.String("mode"));
         Assert.Equal(2, parameters.Int("num_games_per_opponent", 0));
-        var strategy = EvaluationStrategy.Create(evaluation.String("strategy")!, parameters);
+        var strategy = EvaluationStrategy.Create(evaluation.Strategy, parameters);
         Assert.Equal("tournament", strategy.Name);
         foreach (string key in new[] { "run_tournaments_in_background", "background_tournament_interval", "best_opponent_selection", "tournament_rounds" })
             Assert.Equal(MigrationAction.Dropped, Entry(migration, $"evaluation.strategy_params.{key}").Action);
@@ -98,7 +100,7 @@ public sealed class MigrationTests : IDisposable
         var opponent = Entry(migration, "evaluation.opponent_type");
         Assert.Equal(MigrationAction.Changed, opponent.Action);
         Assert.Equal("random", opponent.Value);
-        Assert.Equal("random", evaluation.String("opponent_type"));
+        Assert.Equal("random", evaluation.OpponentType);
         Assert.Contains("ckpt:<path>", opponent.Reason);
         Assert.Contains(migration.Notes, n => n.Contains("opponent_pool_config", StringComparison.Ordinal));
 
@@ -114,8 +116,8 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(256, options.MaxMovesPerGame);
         Assert.Equal(4, options.Ppo.PpoEpochs);
         Assert.Equal(100_000, options.TotalTimesteps);
-        Assert.Equal(256, migration.Config.Evaluation.Int("max_moves_per_game", 0));
-        Assert.Equal(50_000, migration.Config.Evaluation.Int("evaluation_interval_timesteps", 0));
+        Assert.Equal(256, migration.Config.ToEvaluationSettings().MaxMovesPerGame);
+        Assert.Equal(50_000, migration.Config.ToEvaluationSettings().IntervalTimesteps);
         Assert.Equal("models", migration.Config.Logging.RunDir);
         Assert.Equal("train.log", migration.Config.Logging.LogFile);
         Assert.Equal(MigrationAction.Dropped, Entry(migration, "demo.demo_mode_delay").Action);
@@ -134,8 +136,8 @@ public sealed class MigrationTests : IDisposable
         Assert.Contains("NUM_GAMES -> evaluation.num_games = 10: flat legacy key", run.Stdout);
         Assert.Contains("OPPONENT_TYPE -> evaluation.opponent_type = heuristic: flat legacy key", run.Stdout);
         var config = KeiseiConfig.Load(output);
-        Assert.Equal(10, config.Evaluation.Int("num_games", 0));
-        Assert.Equal("heuristic", config.Evaluation.String("opponent_type"));
+        Assert.Equal(10, config.ToEvaluationSettings().NumGames);
+        Assert.Equal("heuristic", config.ToEvaluationSettings().OpponentType);
         Assert.Equal(0, CliRunner.Run("config", "validate", output).ExitCode);
 
         // Without migration the flat keys are errors that point at config migrate.
@@ -145,7 +147,7 @@ public sealed class MigrationTests : IDisposable
 
         // A section value wins over a flat one; OPPONENT_TYPE ppo gets the same treatment as the section key.
         var both = ConfigMigration.Migrate(Write("both.yaml", "NUM_GAMES: 10\nOPPONENT_TYPE: ppo\nevaluation:\n  num_games: 30\n"));
-        Assert.Equal(30, both.Config.Evaluation.Int("num_games", 0));
+        Assert.Equal(30, both.Config.ToEvaluationSettings().NumGames);
         Assert.Equal(MigrationAction.Dropped, Entry(both, "NUM_GAMES").Action);
         Assert.Contains("evaluation.num_games", Entry(both, "NUM_GAMES").Reason);
         Assert.Equal(MigrationAction.Changed, Entry(both, "OPPONENT_TYPE").Action);
@@ -164,7 +166,7 @@ public sealed class MigrationTests : IDisposable
                 opponent_pool_config:
                   - {name: r, type: random}
             """));
-        var parameters = migration.Config.Evaluation.Map("strategy_params");
+        var parameters = migration.Config.ToEvaluationSettings().StrategyParamReader;
         Assert.Equal(6, parameters.Int("num_games_per_opponent", 0));
         Assert.Contains("2 per pairing x 3 tournament_rounds", Entry(migration, "evaluation.strategy_params.games_per_pairing").Reason);
         Assert.Equal(MigrationAction.Dropped, Entry(migration, "evaluation.strategy_params.tournament_type").Action);
@@ -184,7 +186,7 @@ public sealed class MigrationTests : IDisposable
                 opponent_name: heuristic
                 play_as_both_colours: true
             """));
-        Assert.Equal("heuristic", migration.Config.Evaluation.Map("strategy_params").String("opponent_name"));
+        Assert.Equal("heuristic", migration.Config.ToEvaluationSettings().StrategyParamReader.String("opponent_name"));
         var dropped = Entry(migration, "evaluation.strategy_params.play_as_both_colours");
         Assert.Equal(MigrationAction.Dropped, dropped.Action);
         Assert.Contains("single_opponent", dropped.Reason);

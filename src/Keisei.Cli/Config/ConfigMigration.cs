@@ -187,7 +187,8 @@ public static class ConfigMigration
 
         private void Map(string path, object? value)
         {
-            if (Put(path, value, path)) Add(MigrationAction.Mapped, path, path, value, SameMeaning);
+            string reason = ConfigSchema.Find(path) is { Inert: true } ? "kept so the file reads back; no effect in Keisei" : SameMeaning;
+            if (Put(path, value, path)) Add(MigrationAction.Mapped, path, path, value, reason);
         }
 
         private void Key(string path, object? value)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Keisei.Evaluation.Arena;
+using Keisei.Evaluation.Service;
 using Keisei.Evaluation.Strategies;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Models;
@@ -58,6 +60,12 @@ public sealed record ConfigKey(string Name, ConfigType Type, object? Default, st
     /// <summary>Keys of a <see cref="ConfigType.Section"/>, in order.</summary>
     public IReadOnlyList<ConfigKey> Children { get; init; } = [];
 
+    /// <summary>Accepted so that Python Keisei configs load, but read by nothing; a value other than the default is warned about.</summary>
+    public bool Inert { get; init; }
+
+    /// <summary>The key of the same section this one is another name for (its value is read into that key).</summary>
+    public string? AliasOf { get; init; }
+
     /// <summary>What a value must look like, in words ("an integer >= 1", "one of adam, adamw").</summary>
     public string Expected
     {
@@ -110,6 +118,8 @@ public static class ConfigSchema
     /// <summary>Most games played at once.</summary>
     public const int MaxConcurrentGames = 1024;
 
+    private const long Megabyte = 1024 * 1024;
+
     /// <summary>Seconds in a week: the longest a game may last.</summary>
     public const double WeekSeconds = 604_800;
 
@@ -117,6 +127,10 @@ public static class ConfigSchema
     private static readonly PpoOptions P = new();
     private static readonly LrScheduleOptions S = new();
     private static readonly ModelConfig M = ModelConfig.KeiseiDefault;
+    private static readonly ArenaOptions A = new();
+    private static readonly EvaluationServiceOptions E = new();
+    private static readonly PeriodicEvaluationOptions PE = new();
+    private static readonly GatingOptions G = new();
 
     private static ConfigKey Int(string name, long value, string description, long min = 0, long max = int.MaxValue) =>
         new(name, ConfigType.Int, value, description) { Min = min == int.MinValue ? null : min, Max = max == int.MaxValue ? null : max };
@@ -134,6 +148,12 @@ public static class ConfigSchema
 
     private static ConfigKey Choice(string name, string? value, IReadOnlyList<string> choices, string description) =>
         new(name, ConfigType.Choice, value, description) { Choices = choices, Nullable = value is null };
+
+    /// <summary>The text of every inert key's description (what <c>keisei config show</c> prints for it).</summary>
+    public const string InertText = "Accepted from Python Keisei configs; no effect.";
+
+    /// <summary>A key kept for Python Keisei configs that nothing reads; <paramref name="python"/> says what it did there.</summary>
+    private static ConfigKey Inert(ConfigKey key, string python) => key with { Inert = true, Description = $"{InertText} (Python Keisei: {python})" };
 
     private static ConfigKey Section(string name, string description, params ConfigKey[] keys) =>
         new(name, ConfigType.Section, null, description) { Children = keys };
@@ -173,7 +193,7 @@ public static class ConfigSchema
             Num("value_clip_epsilon", P.ValueClipEpsilon, "Clipping range of the value update (with enable_value_clipping).", 0, exclusive: true),
             Num("target_kl", P.TargetKl, "Stop an update's epochs early when the approximate KL exceeds 1.5 x this; null: never.", 0, exclusive: true) with { Nullable = true },
             Choice("lr_schedule_type", S.Type, LrScheduleOptions.Types, "Learning-rate schedule: null (constant), linear, cosine, exponential or step."),
-            Choice("lr_schedule_step_on", S.StepOn, ["epoch", "update"], "The schedule advances once per PPO epoch (epoch) or per optimiser step (update)."),
+            Choice("lr_schedule_step_on", LrScheduleOptions.StepOnName(S.StepOn), LrScheduleOptions.StepOnNames, "The schedule advances once per PPO epoch (epoch) or per optimiser step (update)."),
             Section("lr_schedule_kwargs", "Parameters of the learning-rate schedule.",
                 Int("warmup_steps", S.WarmupSteps, "Steps over which the rate rises linearly from 0 to its base value."),
                 Num("final_fraction", S.FinalFraction, "linear/cosine: the final rate as a fraction of the base rate.", 0, 1),
@@ -195,47 +215,48 @@ public static class ConfigSchema
                 "conv: move planes in the side to move's frame (direction x distance, knight jumps, promotion, drops), read out by a fixed colour-aware map; linear: Keisei's original head (a linear layer to the 13,527 actions), for older checkpoints.")),
         Section("evaluation", "Evaluation during training and the defaults of keisei evaluate.",
             Bool("enable_periodic_evaluation", true, "Evaluate checkpoints in the background while training."),
-            Int("evaluation_interval_timesteps", 50_000, "Positions between periodic evaluations.", 1),
-            Choice("strategy", "single_opponent", EvaluationStrategy.Names, "How opponents and games are planned."),
-            Int("num_games", 20, "Games per evaluation (rounded up to colour-swapped pairs).", 1, MaxGames),
-            Int("max_concurrent_games", 4, "Games played at once.", 1, MaxConcurrentGames),
+            Int("evaluation_interval_timesteps", PE.IntervalTimesteps, "Positions between periodic evaluations.", 1),
+            Choice("strategy", "single_opponent", EvaluationStrategy.Names, "keisei evaluate: how opponents and games are planned (periodic evaluation plays its own plan)."),
+            Int("num_games", 20, "Games per evaluation (rounded up to colour-swapped pairs; periodic evaluation splits them over its anchors, at least 2 each).", 1, MaxGames),
+            Int("max_concurrent_games", A.Concurrency, "Games played at once (periodic evaluation: before any throttling).", 1, MaxConcurrentGames),
             Num("timeout_per_game", null, "Seconds a whole game may last; null: no limit.", 0, WeekSeconds, exclusive: true) with { Nullable = true },
-            new("strategy_params", ConfigType.FreeMap, null, "Parameters of the strategy; the strategy checks their names and values."),
-            new("opponent_type", ConfigType.Opponent, "random", "single_opponent's opponent when none is named: random, heuristic, ckpt:<path> or usi:<command>."),
-            Int("max_moves_per_game", 500, "Plies after which an evaluation game is a draw.", 1, MaxPlies),
-            Bool("randomize_positions", true, "Play from varied opening positions."),
+            new("strategy_params", ConfigType.FreeMap, null, "keisei evaluate: parameters of the strategy; the strategy checks their names and values."),
+            new("opponent_type", ConfigType.Opponent, "random", "keisei evaluate: single_opponent's opponent when none is named; periodic evaluation: a third anchor beside random and heuristic. random, heuristic, ckpt:<path> or usi:<command>."),
+            Int("max_moves_per_game", A.Rules.MaxPlies, "Plies after which an evaluation game is a draw.", 1, MaxPlies),
+            Inert(Bool("randomize_positions", true, ""), "play from varied opening positions; Keisei: keisei evaluate --openings"),
             Int("random_seed", 0, "Seed of the evaluation plan and players; null: 1.", int.MinValue) with { Default = null, Nullable = true },
-            Bool("save_games", true, "Keep the moves of every game (for KIF/CSA export)."),
-            Str("save_path", null, "Where evaluation results are written; null: the run's directory."),
-            Str("log_file_path_eval", "eval_log.txt", "Evaluation log file; null: none.") with { Nullable = true },
-            Choice("log_level", "INFO", LogLevels, "Evaluation log level."),
-            Bool("wandb_log_eval", false, "Python Keisei's W&B switch for evaluation metrics (Keisei writes them to TensorBoard)."),
-            Bool("update_elo", true, "Update the ratings of the checkpoint pool after each evaluation."),
-            Str("elo_registry_path", "elo_ratings.json", "Python Keisei's Elo registry file (JSON); null: none.") with { Nullable = true },
-            Str("agent_id", null, "Name of the evaluated agent in results; null: file name and hash."),
-            Str("opponent_id", null, "Name of the opponent in results; null: derived from the opponent."),
-            Int("previous_model_pool_size", 5, "Earlier checkpoints kept as opponents."),
-            Bool("enable_in_memory_evaluation", true, "Hand weights to the evaluator in memory instead of through files."),
-            Int("model_weight_cache_size", 5, "Opponent weights kept in memory."),
-            Bool("enable_parallel_execution", true, "Play games concurrently."),
-            Int("process_restart_threshold", 100, "Games after which an external worker process is restarted.", 1),
-            new("temp_agent_device", ConfigType.Device, "cpu", "Torch device of the players during evaluation: cpu, cuda, cuda:N or auto."),
-            Bool("clear_cache_after_evaluation", true, "Release cached opponent weights after each evaluation."),
-            Bool("enable_background_tournaments", false, "Run tournaments of the checkpoint pool between periodic evaluations."),
-            Bool("enable_advanced_analytics", false, "Add statistical analyses (trends, comparisons) to reports."),
-            Bool("enable_enhanced_opponents", false, "Choose opponents adaptively from the pool."),
-            Num("max_evaluation_time_minutes", 30, "Minutes an evaluation may take before it is stopped.", 0, 525_600, exclusive: true),
-            Num("evaluation_timeout_per_game", 300, "Seconds a single game may take in periodic evaluation.", 0, WeekSeconds, exclusive: true),
-            Int("max_concurrent_evaluations", 1, "Evaluations that may run at the same time.", 1, 64),
-            Bool("enable_performance_monitoring", true, "Measure the evaluation's latency, memory and impact on training."),
-            Int("memory_limit_mb", 1000, "Memory the evaluation may add, in MB.", 1),
-            Int("cpu_limit_percent", 80, "CPU share the evaluation may use, in percent.", 1, 100),
-            Int("gpu_limit_percent", 80, "GPU share the evaluation may use, in percent.", 1, 100),
-            Num("training_impact_limit_percent", 5, "Largest drop of training throughput an evaluation may cause before it throttles itself, in percent.", 0, 100),
-            Bool("adaptive_throttling", true, "Evaluations play in every other training update (the ones between measure the training impact) and lower their concurrent games, then the share of time they play (resting between games), while training slows down more than training_impact_limit_percent; they loosen again when well below it."),
+            Inert(Bool("save_games", true, ""), "keep the moves of every game; Keisei always stores them"),
+            Inert(Str("save_path", null, ""), "where results were written; Keisei: the run's keisei.db, or keisei evaluate --db"),
+            Inert(Str("log_file_path_eval", "eval_log.txt", "") with { Nullable = true }, "evaluation log file; Keisei logs to the run's log file"),
+            Inert(Choice("log_level", "INFO", LogLevels, ""), "evaluation log level"),
+            Inert(Bool("wandb_log_eval", false, ""), "W&B switch for evaluation metrics; Keisei writes them to TensorBoard"),
+            Inert(Bool("update_elo", true, ""), "update pool ratings; Keisei refits the ladder after every periodic evaluation"),
+            Inert(Str("elo_registry_path", "elo_ratings.json", "") with { Nullable = true }, "Elo registry file; Keisei keeps ratings in the results database"),
+            Inert(Str("agent_id", null, ""), "name of the evaluated agent; Keisei: keisei evaluate --agent-name"),
+            Inert(Str("opponent_id", null, ""), "name of the opponent; Keisei: keisei evaluate --opponent-name"),
+            Int("previous_model_pool_size", PE.PreviousPoolSize, "Periodic evaluation: earlier checkpoints of the run played as opponents."),
+            Inert(Bool("enable_in_memory_evaluation", true, ""), "hand weights over in memory; Keisei always does"),
+            Inert(Int("model_weight_cache_size", 5, ""), "opponent weights kept in memory"),
+            Inert(Bool("enable_parallel_execution", true, ""), "play games concurrently; Keisei: max_concurrent_games"),
+            Inert(Int("process_restart_threshold", 100, "", 1), "games before a worker process restarts; Keisei has no worker processes"),
+            new("temp_agent_device", ConfigType.Device, "cpu", "Periodic evaluation: torch device of the network players: cpu, cuda, cuda:N or auto."),
+            Inert(Bool("clear_cache_after_evaluation", true, ""), "release cached opponent weights after each evaluation"),
+            Inert(Bool("enable_background_tournaments", false, ""), "tournaments of the checkpoint pool between periodic evaluations"),
+            Inert(Bool("enable_advanced_analytics", false, ""), "statistical analyses in reports"),
+            Inert(Bool("enable_enhanced_opponents", false, ""), "adaptive choice of opponents"),
+            Num("max_evaluation_time_minutes", 30, "Periodic evaluation: minutes an evaluation may take before its games are cancelled (recorded as timed out).", 0, 525_600, exclusive: true),
+            Num("evaluation_timeout_per_game", null, "Another name for timeout_per_game (Python Keisei's name for periodic evaluation); a value here is read into timeout_per_game.", 0, WeekSeconds, exclusive: true)
+                with { Nullable = true, AliasOf = "timeout_per_game" },
+            Int("max_concurrent_evaluations", E.MaxConcurrentEvaluations, "Periodic evaluations that may run at the same time.", 1, 64),
+            Inert(Bool("enable_performance_monitoring", true, ""), "switch for latency, memory and impact measurements; Keisei always measures them"),
+            Int("memory_limit_mb", (int)(E.Targets.MemoryOverheadBytes / Megabyte), "Periodic evaluation: memory an evaluation may add, in MB; more is logged and counted as a service-level violation.", 1),
+            Inert(Int("cpu_limit_percent", 80, "", 1, 100), "CPU share of the evaluation; Keisei: training_impact_limit_percent"),
+            Inert(Int("gpu_limit_percent", 80, "", 1, 100), "GPU share of the evaluation"),
+            Num("training_impact_limit_percent", E.Targets.TrainingImpact * 100, "Largest drop of training throughput an evaluation may cause before it throttles itself, in percent.", 0, 100),
+            Bool("adaptive_throttling", E.Adaptive, "Evaluations play in every other training update (the ones between measure the training impact) and lower their concurrent games, then the share of time they play (resting between games), while training slows down more than training_impact_limit_percent; they loosen again when well below it."),
             Choice("gating", "none", ["none", "sprt", "fixed"], "Gate each new checkpoint against the champion: none, sprt, or fixed (KataGo: N games, threshold)."),
-            Int("gating_games", 200, "Games of a gating match (fixed) or its maximum (sprt).", 2, MaxGames),
-            Num("gating_threshold", 0.5, "Score a candidate needs in a fixed gating match (ties go to the candidate).", 0, 1),
+            Int("gating_games", G.Games, "Games of a gating match (fixed) or its maximum (sprt).", 2, MaxGames),
+            Num("gating_threshold", G.Threshold, "Score a candidate needs in a fixed gating match (ties go to the candidate).", 0, 1),
             Str("gating_sprt", "elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized", "SPRT bounds of a sprt gating match.")),
         Section("logging", "Where a run writes.",
             Str("run_dir", "runs", "Directory holding one folder per run (checkpoints, database, logs, metrics)."),
@@ -273,6 +294,9 @@ public static class ConfigSchema
         }
         return found;
     }
+
+    /// <summary>The default of the key at a dotted path as a config file writes it (<c>null</c> as "none"), for help texts.</summary>
+    public static string DefaultText(string path) => Find(path)?.Default is { } value ? ConfigYaml.Scalar(value) : "none";
 
     /// <summary>A "did you mean" suggestion for an unknown key among <paramref name="known"/>, or null.</summary>
     public static string? Suggest(string key, IEnumerable<string> known) =>

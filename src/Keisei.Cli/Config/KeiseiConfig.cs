@@ -3,6 +3,7 @@ using System.Text.Json;
 using Keisei.Evaluation.Strategies;
 using Keisei.Neural.Models;
 using Keisei.Training;
+using Microsoft.Extensions.Logging;
 
 namespace Keisei.Cli.Config;
 
@@ -123,7 +124,7 @@ public sealed class KeiseiConfig
             Schedule = new LrScheduleOptions
             {
                 Type = S("training.lr_schedule_type"),
-                StepOn = S("training.lr_schedule_step_on")!,
+                StepOn = LrScheduleOptions.ParseStepOn(S("training.lr_schedule_step_on")!),
                 WarmupSteps = I("training.lr_schedule_kwargs.warmup_steps"),
                 FinalFraction = D("training.lr_schedule_kwargs.final_fraction"),
                 Gamma = D("training.lr_schedule_kwargs.gamma"),
@@ -148,9 +149,42 @@ public sealed class KeiseiConfig
         Observation = (string)v["env.observation"]!,
     };
 
-    /// <summary>The <c>evaluation</c> section with every key filled, for typed reads.</summary>
-    public ParamReader Evaluation => new(
-        ConfigSchema.Section("evaluation").Children.ToDictionary(k => k.Name, k => _values[$"evaluation.{k.Name}"]), "evaluation");
+    /// <summary>The <c>evaluation</c> section: every key with an effect, typed (used by <c>train</c>, its periodic evaluation and <c>evaluate</c>).</summary>
+    public EvaluationSettings ToEvaluationSettings() => new()
+    {
+        EnablePeriodicEvaluation = B("evaluation.enable_periodic_evaluation"),
+        IntervalTimesteps = L("evaluation.evaluation_interval_timesteps"),
+        Strategy = S("evaluation.strategy")!,
+        StrategyParams = (IReadOnlyDictionary<string, object?>)_values["evaluation.strategy_params"]!,
+        NumGames = I("evaluation.num_games"),
+        MaxConcurrentGames = I("evaluation.max_concurrent_games"),
+        TimeoutPerGame = (double?)_values["evaluation.timeout_per_game"],
+        OpponentType = S("evaluation.opponent_type")!,
+        MaxMovesPerGame = I("evaluation.max_moves_per_game"),
+        RandomSeed = _values["evaluation.random_seed"] is long seed ? checked((int)seed) : null,
+        PreviousModelPoolSize = I("evaluation.previous_model_pool_size"),
+        TempAgentDevice = S("evaluation.temp_agent_device")!,
+        MaxEvaluationTimeMinutes = D("evaluation.max_evaluation_time_minutes"),
+        MaxConcurrentEvaluations = I("evaluation.max_concurrent_evaluations"),
+        MemoryLimitMb = I("evaluation.memory_limit_mb"),
+        TrainingImpactLimitPercent = D("evaluation.training_impact_limit_percent"),
+        AdaptiveThrottling = B("evaluation.adaptive_throttling"),
+        Gating = S("evaluation.gating")!,
+        GatingGames = I("evaluation.gating_games"),
+        GatingThreshold = D("evaluation.gating_threshold"),
+        GatingSprt = S("evaluation.gating_sprt")!,
+    };
+
+    /// <summary>Keys accepted from Python Keisei configs that have no effect (<see cref="ConfigKey.Inert"/>) and are set to something else than their default, by dotted path.</summary>
+    public IReadOnlyList<string> InertKeysSet =>
+        ConfigSchema.Leaves.Where(l => l.Key.Inert && !Equals(_values[l.Path], l.Key.Default)).Select(l => l.Path).ToList();
+
+    /// <summary>Logs one warning for each of <see cref="InertKeysSet"/>, naming the key and its value.</summary>
+    public void WarnInert(ILogger logger)
+    {
+        foreach (string path in InertKeysSet)
+            logger.LogWarning("{Key}: {Value} has no effect (the key is accepted from Python Keisei configs only)", path, ConfigYaml.Scalar(_values[path]));
+    }
 
     /// <summary><c>logging.*</c>.</summary>
     public LoggingSettings Logging => new(S("logging.run_dir")!, S("logging.run_name"), S("logging.log_file")!, B("logging.tensorboard"), B("logging.metrics_jsonl"));
@@ -282,6 +316,7 @@ public sealed class KeiseiConfig
         public Dictionary<string, object?> Run(Dictionary<string, object?> root)
         {
             CheckMap(ConfigSchema.Root, root, "");
+            Aliases();
             CrossChecks();
             return ConfigSchema.Leaves.ToDictionary(l => l.Path, l => _values[l.Path]);
         }
@@ -460,6 +495,21 @@ public sealed class KeiseiConfig
             }
             value = text;
             return true;
+        }
+
+        /// <summary>Moves the value of each alias key into the key it names; both given with different values is an error.</summary>
+        private void Aliases()
+        {
+            foreach (var (path, key) in ConfigSchema.Leaves.Where(l => l.Key.AliasOf is not null))
+            {
+                string target = path[..(path.LastIndexOf('.') + 1)] + key.AliasOf;
+                if (_values[path] is not { } value || _failed.Contains(target)) continue;
+                if (_values[target] is { } other && !Equals(other, value))
+                    Error(path, $"another name for {target}, which is {Describe(other)} here; give one of them");
+                else
+                    _values[target] = value;
+                _values[path] = null;
+            }
         }
 
         private bool Ok(params string[] paths) => paths.All(p => !_failed.Contains(p));

@@ -15,13 +15,10 @@ public sealed record ServiceLevelTargets
     public TimeSpan TriggerStallP99 { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Peak extra memory (process working set) while an evaluation runs.</summary>
-    public long MemoryOverheadBytes { get; init; } = 500L * 1024 * 1024;
+    public long MemoryOverheadBytes { get; init; } = 1000L * 1024 * 1024;
 
     /// <summary>Largest acceptable drop of training throughput while an evaluation runs (0.05 = 5 %).</summary>
     public double TrainingImpact { get; init; } = 0.05;
-
-    /// <summary>GPU utilisation ceiling (percent); not measured on CPU-only hosts.</summary>
-    public double GpuPercent { get; init; } = 80;
 }
 
 /// <summary>What to do with a request when the queue is full.</summary>
