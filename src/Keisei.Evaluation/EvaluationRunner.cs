@@ -233,10 +233,8 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
     /// <summary>A per-game seed that is the same in every process (unlike <see cref="HashCode"/>, which is randomised per process).</summary>
     internal static int GameSeed(int seed, int index)
     {
-        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)index * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (int)((z ^ (z >> 31)) & int.MaxValue);
+        ulong z = SplitMix64.Mix((ulong)(uint)seed * SplitMix64.Gamma + (ulong)(uint)index * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL);
+        return (int)(z & int.MaxValue);
     }
 
     /// <summary>Identifies a plan: the same command and options give the same key, so a restarted evaluation resumes.</summary>
@@ -283,13 +281,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
             var g = schedule[index];
             bool agentBlack = ReferenceEquals(g.Black, agent), agentWhite = ReferenceEquals(g.White, agent);
             double? score = null;
-            if (agentBlack || agentWhite)
-                score = result switch
-                {
-                    GameResult.Draw => 0.5,
-                    GameResult.BlackWin => agentBlack ? 1 : 0,
-                    _ => agentWhite ? 1 : 0,
-                };
+            if (agentBlack || agentWhite) score = result.ScoreFor(agentBlack ? Color.Black : Color.White);
             string opponent = agentBlack ? g.White.Descriptor.Name : agentWhite ? g.Black.Descriptor.Name : "";
             _games[index] = (score, agentBlack ? Color.Black : Color.White, plies, reason, opponent, g.PairIndex);
         }

@@ -9,6 +9,20 @@ public enum GameResult : byte
     Draw = 3,
 }
 
+/// <summary>What a result means for one side.</summary>
+public static class GameResults
+{
+    /// <summary>The score of <paramref name="color"/>: 1 for a win, ½ for a draw, 0 for a loss.</summary>
+    /// <exception cref="InvalidOperationException">The game has no result yet.</exception>
+    public static double ScoreFor(this GameResult result, Color color) => result switch
+    {
+        GameResult.Draw => 0.5,
+        GameResult.BlackWin => color == Color.Black ? 1 : 0,
+        GameResult.WhiteWin => color == Color.White ? 1 : 0,
+        _ => throw new InvalidOperationException("The game has no result."),
+    };
+}
+
 /// <summary>Why a game ended.</summary>
 public enum TerminationReason : byte
 {

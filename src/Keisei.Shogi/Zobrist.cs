@@ -13,18 +13,9 @@ internal static class Zobrist
 
     static Zobrist()
     {
-        ulong state = 0x9E3779B97F4A7C15UL;
-        for (int i = 0; i < Piece.Length; i++) Piece[i] = Next(ref state);
-        for (int i = 0; i < Hand.Length; i++) Hand[i] = i % 19 == 0 ? 0 : Next(ref state);
-        Side = Next(ref state);
-    }
-
-    /// <summary>SplitMix64: deterministic keys on every platform.</summary>
-    private static ulong Next(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        ulong state = SplitMix64.Gamma; // deterministic keys on every platform
+        for (int i = 0; i < Piece.Length; i++) Piece[i] = SplitMix64.Next(ref state);
+        for (int i = 0; i < Hand.Length; i++) Hand[i] = i % 19 == 0 ? 0 : SplitMix64.Next(ref state);
+        Side = SplitMix64.Next(ref state);
     }
 }

@@ -223,12 +223,7 @@ public sealed class SelfPlay
             int last = _lastStep[e * 2 + c];
             if (last < 0) continue;
             buffer.Dones[last] = true;
-            float outcome = game.Result switch
-            {
-                GameResult.BlackWin => c == 0 ? 1 : -1,
-                GameResult.WhiteWin => c == 1 ? 1 : -1,
-                _ => 0,
-            };
+            float outcome = (float)(2 * game.Result.ScoreFor((Color)c) - 1); // +1 win, 0 draw, −1 loss
             // The potential of a finished game is 0, so the shaping term of a last step is −Φ(its position).
             buffer.Rewards[last] = outcome - buffer.Potentials[last];
             _lastStep[e * 2 + c] = -1;

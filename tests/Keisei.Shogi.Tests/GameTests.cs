@@ -305,3 +305,29 @@ public class GameTests
         Assert.Equal(3, inCamp);
     }
 }
+
+public sealed class SmallHelperTests
+{
+    [Fact]
+    public void SplitMix64MatchesTheReferenceSequence()
+    {
+        // Reference outputs of SplitMix64 from state 0 (Vigna's splitmix64.c).
+        ulong state = 0;
+        Assert.Equal(0xE220A8397B1DCDAFUL, SplitMix64.Next(ref state));
+        Assert.Equal(0x6E789E6AA1B965F4UL, SplitMix64.Next(ref state));
+        Assert.Equal(0x06C45D188009454FUL, SplitMix64.Next(ref state));
+    }
+
+    [Theory]
+    [InlineData(GameResult.BlackWin, 1.0, 0.0)]
+    [InlineData(GameResult.WhiteWin, 0.0, 1.0)]
+    [InlineData(GameResult.Draw, 0.5, 0.5)]
+    public void AResultScoresEachSide(GameResult result, double black, double white)
+    {
+        Assert.Equal(black, result.ScoreFor(Color.Black));
+        Assert.Equal(white, result.ScoreFor(Color.White));
+    }
+
+    [Fact]
+    public void AnOngoingGameHasNoScore() => Assert.Throws<InvalidOperationException>(() => GameResult.Ongoing.ScoreFor(Color.Black));
+}

@@ -25,14 +25,11 @@ public sealed record PlayedGame(
 {
     public int Plies => Moves.Count;
 
-    /// <summary>The score of the given participant in this game (1 win, ½ draw, 0 loss).</summary>
-    public double ScoreOf(IPlayerFactory participant) => Result switch
-    {
-        GameResult.Draw => 0.5,
-        GameResult.BlackWin => ReferenceEquals(Scheduled.Black, participant) ? 1 : 0,
-        GameResult.WhiteWin => ReferenceEquals(Scheduled.White, participant) ? 1 : 0,
-        _ => throw new InvalidOperationException("The game has no result."),
-    };
+    /// <summary>The score of the given participant, one of the game's two players (1 win, ½ draw, 0 loss).</summary>
+    public double ScoreOf(IPlayerFactory participant) =>
+        Result.ScoreFor(ReferenceEquals(Scheduled.Black, participant) ? Color.Black
+            : ReferenceEquals(Scheduled.White, participant) ? Color.White
+            : throw new ArgumentException($"{participant.Descriptor.Name} did not play game {Scheduled.Index}.", nameof(participant)));
 }
 
 /// <summary>How the arena plays games.</summary>

@@ -33,14 +33,8 @@ public sealed record StoredGame(long Id, long EvaluationId, int GameIndex, int P
     /// <summary>Score of a player in this game (1, ½, 0), or null if the player did not take part.</summary>
     public double? ScoreOf(long playerId)
     {
-        if (playerId != BlackPlayerId && playerId != WhitePlayerId) return null;
-        return Result switch
-        {
-            GameResult.Draw => 0.5,
-            GameResult.BlackWin => playerId == BlackPlayerId ? 1 : 0,
-            GameResult.WhiteWin => playerId == WhitePlayerId ? 1 : 0,
-            _ => null,
-        };
+        if (playerId != BlackPlayerId && playerId != WhitePlayerId || Result == GameResult.Ongoing) return null;
+        return Result.ScoreFor(playerId == BlackPlayerId ? Color.Black : Color.White);
     }
 }
 
