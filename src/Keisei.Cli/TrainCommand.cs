@@ -156,7 +156,7 @@ internal static class TrainCommand
         var device = TorchDevices.Resolve(e.String("temp_agent_device") ?? "cpu", logger);
         var gating = new GatingOptions
         {
-            Mode = e.String("gating") ?? "none",
+            Mode = SnakeCaseName.Parse<GatingMode>(e.String("gating") ?? "none"),
             Games = e.Int("gating_games", 200, 2),
             Threshold = e.Double("gating_threshold", 0.5),
             Sprt = SprtParameters.Parse(e.String("gating_sprt") ?? "elo0=0,elo1=10"),
