@@ -192,7 +192,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     /// <summary>A checkpoint file as a participant, named after the run and file (snapshots are named run@tsN).</summary>
     private OpponentSpec CheckpointOpponent(string path, long timesteps) => new(CheckpointName(path), ParticipantKind.Checkpoint, path);
 
-    private string CheckpointName(string path) => $"{_runName}/{Path.GetFileNameWithoutExtension(path)}";
+    private string CheckpointName(string path) => RunLedger.ParticipantName(_runName, path);
 
     public ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
     {

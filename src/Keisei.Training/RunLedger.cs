@@ -39,7 +39,21 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
     /// <summary>The rollback target that means the champion before the current one.</summary>
     public const string PreviousChampion = "previous-champion";
 
+    /// <summary>The folder under <c>checkpoints/</c> that a rollback moves later checkpoints to.</summary>
+    public const string RolledBackFolder = "rolled_back";
+
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    /// <summary>
+    /// The participant name of a checkpoint of run <paramref name="runName"/>: <c>run/checkpoint_tsN</c>, and
+    /// <c>run/rolled_back/checkpoint_tsN</c> once a rollback moved it aside (so that the checkpoint trained again at the
+    /// same timesteps after a rollback, under the same file name, is a participant of its own).
+    /// </summary>
+    public static string ParticipantName(string runName, string checkpointPath)
+    {
+        string stem = Path.GetFileNameWithoutExtension(checkpointPath);
+        return Path.GetFileName(Path.GetDirectoryName(checkpointPath)) == RolledBackFolder ? $"{runName}/{RolledBackFolder}/{stem}" : $"{runName}/{stem}";
+    }
 
     /// <summary>Every registered checkpoint, oldest first, whatever its status.</summary>
     public IReadOnlyList<StoredCheckpoint> Checkpoints() => store.Checkpoints();
@@ -125,7 +139,7 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
     /// in the run's checkpoints folder) or <see cref="PreviousChampion"/>. Champions newer than the target are rolled back
     /// (the newest remaining one becomes champion again; with <see cref="PreviousChampion"/> the current one is rolled back
     /// and the one it replaced restored), later pooled checkpoints are moved to <c>checkpoints/rolled_back/</c> and marked
-    /// rolled back, a newer final.ckpt is moved there as <c>final_tsN.ckpt</c>, and the run's <c>resume_from</c> names the target.
+    /// rolled back (their participants renamed after the new place, <see cref="ParticipantName"/>), a newer final.ckpt is moved there as <c>final_tsN.ckpt</c>, and the run's <c>resume_from</c> names the target.
     /// </summary>
     /// <exception cref="RollbackException">No such checkpoint or champion, or the target's file is gone or unreadable; nothing was changed.</exception>
     public RollbackResult RollBack(RunDirectory run, string target)
@@ -166,7 +180,7 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
             && champions.LastOrDefault(c => c.Timesteps <= timesteps && c.Status == ChampionStatus.Replaced) is { } restored)
             store.SetChampionStatus(restored.Id, ChampionStatus.Active);
 
-        string rolledBack = Path.Combine(run.CheckpointsPath, "rolled_back");
+        string rolledBack = Path.Combine(run.CheckpointsPath, RolledBackFolder);
         int moved = 0;
         foreach (var later in checkpoints.Where(c => c.Timesteps > timesteps && c.Status == CheckpointStatus.Active && File.Exists(c.Path)))
         {
@@ -174,6 +188,9 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
             string destination = UniquePath(Path.Combine(rolledBack, Path.GetFileName(later.Path)));
             File.Move(later.Path, destination);
             store.SetCheckpointStatus(later.Path, CheckpointStatus.RolledBack, destination);
+            string participant = ParticipantName(run.Name, destination);
+            if (store.FindPlayer(ParticipantName(run.Name, later.Path)) is { } player && player.CheckpointSha256 == later.Sha256 && store.FindPlayer(participant) is null)
+                store.RenamePlayer(player.Id, participant, destination);
             moved++;
         }
         string final = run.FinalCheckpointPath;

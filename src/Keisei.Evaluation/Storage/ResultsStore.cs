@@ -275,6 +275,17 @@ public sealed class ResultsStore : IDisposable
 
     private StoredPlayer? FindPlayerLocked(string name) => QueryPlayers("WHERE name = $name", ("$name", name)).FirstOrDefault();
 
+    /// <summary>Gives a participant a new name (its games and ratings stay with it) and, for a checkpoint that moved, its new path.</summary>
+    public void RenamePlayer(long id, string name, string? checkpointPath)
+    {
+        Guarded(() =>
+        {
+            using var cmd = Command("UPDATE players SET name = $name, checkpoint_path = COALESCE($path, checkpoint_path) WHERE id = $id;",
+                ("$name", name), ("$path", (object?)checkpointPath ?? DBNull.Value), ("$id", id));
+            cmd.ExecuteNonQuery();
+        });
+    }
+
     public IReadOnlyList<StoredPlayer> Players() => Guarded(() => QueryPlayers("ORDER BY id").ToList());
 
     private IEnumerable<StoredPlayer> QueryPlayers(string where, params (string, object)[] args)
