@@ -8,7 +8,6 @@ using Keisei.Evaluation.Service;
 using Keisei.Evaluation.Statistics;
 using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
-using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,8 +17,8 @@ namespace Keisei.Training;
 /// <summary>How new checkpoints are gated against the champion.</summary>
 public sealed record GatingOptions
 {
-    /// <summary><c>none</c>, <c>sprt</c> or <c>fixed</c> (KataGo-style: N games, at least the threshold, early stop once decided).</summary>
-    public string Mode { get; init; } = "none";
+    /// <summary>None, SPRT, or fixed (KataGo-style: N games, at least the threshold, early stop once decided).</summary>
+    public GatingMode Mode { get; init; } = GatingMode.None;
 
     public int Games { get; init; } = 200;
     public double Threshold { get; init; } = 0.5;
@@ -52,7 +51,8 @@ public sealed record PeriodicEvaluationOptions
 /// the current weights are copied (in memory) and handed to the <see cref="EvaluationService"/>; training goes on at once.
 /// Each evaluation plays the anchors, the last N checkpoints (registered in the run's database, so a resumed run has them)
 /// and the champion. Results are logged at the step they belong to; the checkpoint ladder is refitted after each one.
-/// New checkpoints may be gated against the champion; promotions are stored with their evidence.
+/// New checkpoints may be gated against the champion; the <see cref="RunLedger"/> registers checkpoints, decides gating
+/// matches and keeps promotions with their evidence.
 /// </summary>
 public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
 {
@@ -75,12 +75,16 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         _metrics = metrics;
         _summary = summary;
         _logger = logger ?? NullLogger.Instance;
+        Ledger = new RunLedger(store, _logger);
         Service = new EvaluationService(serviceOptions, store, participants, OnOutcome, logger: _logger);
         // Each update that ran beside an evaluation: training's slowdown while the evaluation played, at that update's step.
         Service.Throughput.ImpactSampled += impact => _metrics?.Write(_sampledStep, [("evaluation/training_impact_sample", impact)]);
     }
 
     public EvaluationService Service { get; }
+
+    /// <summary>The run's checkpoints and champions.</summary>
+    public RunLedger Ledger { get; }
 
     /// <summary>Outcomes seen so far (for tests and the run summary).</summary>
     public List<EvaluationOutcome> Outcomes { get; } = [];
@@ -178,10 +182,9 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     private List<OpponentSpec> Opponents()
     {
         var list = new List<OpponentSpec>(_options.Anchors);
-        var champion = _store.Champions().LastOrDefault(c => c.Status == "active");
-        var previous = _store.Checkpoints().Where(c => c.Status == "active" && File.Exists(c.Path)).TakeLast(_options.PreviousPoolSize);
-        foreach (var c in previous) list.Add(CheckpointOpponent(c.Path, c.Timesteps));
-        if (champion is not null && File.Exists(champion.CheckpointPath) && list.All(o => o.Path != champion.CheckpointPath))
+        var champion = Ledger.PlayableChampion();
+        foreach (var c in Ledger.Pool().TakeLast(_options.PreviousPoolSize)) list.Add(CheckpointOpponent(c.Path, c.Timesteps));
+        if (champion is not null && list.All(o => o.Path != champion.CheckpointPath))
             list.Add(CheckpointOpponent(champion.CheckpointPath, champion.Timesteps));
         return list;
     }
@@ -189,7 +192,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     /// <summary>A checkpoint file as a participant, named after the run and file (snapshots are named run@tsN).</summary>
     private OpponentSpec CheckpointOpponent(string path, long timesteps) => new(CheckpointName(path), ParticipantKind.Checkpoint, path);
 
-    private string CheckpointName(string path) => $"{_runName}/{Path.GetFileNameWithoutExtension(path)}";
+    private string CheckpointName(string path) => RunLedger.ParticipantName(_runName, path);
 
     public ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken)
     {
@@ -198,28 +201,10 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     }
 
     /// <summary>Adds a checkpoint to the run's pool and, with gating on, queues its match against the champion.</summary>
-    private void RegisterCheckpoint(Trainer trainer, string path, long timesteps)
+    private void RegisterCheckpoint(Trainer trainer, string checkpoint, long timesteps)
     {
-        if (Path.GetFullPath(path) == Path.GetFullPath(trainer.Run.FinalCheckpointPath))
-        {
-            // final.ckpt is rewritten whenever the run is resumed, so the pool never points at it. Its weights are new only
-            // when no checkpoint of these timesteps is registered (a hash cannot tell: every file has its own creation
-            // time); then they are kept under the name of a checkpoint of these timesteps, which nothing overwrites.
-            if (_store.Checkpoints().Any(c => c.Timesteps == timesteps && c.Status == "active" && File.Exists(c.Path))) return;
-            string kept = trainer.Run.CheckpointPath(timesteps);
-            if (!File.Exists(kept)) File.Copy(path, kept);
-            path = kept;
-        }
-        var (_, sha) = CheckpointFile.ReadInfo(path);
-        _store.RecordCheckpoint(path, timesteps, sha);
-        if (_options.Gating.Mode == "none") return;
-        var champion = _store.Champions().LastOrDefault(c => c.Status == "active");
-        if (champion is null || !File.Exists(champion.CheckpointPath))
-        {
-            _store.Promote(path, timesteps, JsonSerializer.Serialize(new { reason = "first checkpoint of the run (no champion yet)" }));
-            _logger.LogInformation("Champion: {Path} (first checkpoint)", path);
-            return;
-        }
+        if (Ledger.RegisterCheckpoint(trainer.Run, checkpoint, timesteps) is not { } path || _options.Gating.Mode == GatingMode.None) return;
+        if (Ledger.ChampionToBeat(path, timesteps) is not { } champion) return;
         var championSpec = CheckpointOpponent(champion.CheckpointPath, champion.Timesteps);
         var gating = _options.Gating;
         var job = new EvaluationJob($"gate {Path.GetFileName(path)}", timesteps,
@@ -227,9 +212,12 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
             agent => Request(agent, [championSpec], "single_opponent", []) with
             {
                 NumGames = gating.Games,
-                Sprt = gating.Mode == "sprt" ? gating.Sprt : null,
-                Gate = gating.Mode == "fixed" ? new FixedMatchGate(gating.Threshold) : null,
-            });
+                Sprt = gating.Mode == GatingMode.Sprt ? gating.Sprt : null,
+                Gate = gating.Mode == GatingMode.Fixed ? new FixedMatchGate(gating.Threshold) : null,
+            })
+        {
+            GateCandidate = path,
+        };
         Service.TryEnqueue(job);
     }
 
@@ -262,7 +250,10 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
                 scalars.Add(($"evaluation/vs_{tag}/elo", o.Elo.Elo));
             }
         }
-        if (job.Name.StartsWith("gate ", StringComparison.Ordinal)) Gate(outcome);
+        if (job.GateCandidate is { } candidate)
+        {
+            if (report is not null) Ledger.Judge(candidate, job.TrainingStep, _options.Gating.Mode, report);
+        }
         else UpdateLadder(scalars);
         _metrics?.Write(job.TrainingStep, scalars);
         string text = report is null
@@ -286,7 +277,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     {
         try
         {
-            var series = _store.Checkpoints().Select(c => CheckpointName(c.Path)).Distinct().ToList();
+            var series = Ledger.Checkpoints().Select(c => CheckpointName(c.Path)).Distinct().ToList();
             var ladder = PoolRatings.Fit(_store, anchor: "random", seriesOrder: series);
             _store.AddRatingSnapshot(null, "ladder", "random", ReportJson.Pool(ladder).ToJsonString());
             foreach (var r in ladder.Where(r => r.Rated))
@@ -299,34 +290,6 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         {
             _logger.LogWarning(e, "Refitting the checkpoint ladder failed");
         }
-    }
-
-    private void Gate(EvaluationOutcome outcome)
-    {
-        var report = outcome.Report;
-        if (report is null) return;
-        bool passed = report.Status is "gate_passed" or "sprt_accepted_h1"
-                      || (report.Status == "completed" && _options.Gating.Mode == "fixed" && report.TotalElo.Score >= _options.Gating.Threshold);
-        string path = _store.Checkpoints().LastOrDefault(c => c.Timesteps == outcome.Job.TrainingStep)?.Path ?? "";
-        if (!passed || path.Length == 0)
-        {
-            _logger.LogInformation("Gate: {Name} not promoted ({Status}, score {Score:F3})", outcome.Job.Name, report.Status, report.TotalElo.Score);
-            return;
-        }
-        string evidence = JsonSerializer.Serialize(new
-        {
-            mode = _options.Gating.Mode,
-            evaluation_id = report.EvaluationId,
-            status = report.Status,
-            wins = report.Total.Wins,
-            draws = report.Total.Draws,
-            losses = report.Total.Losses,
-            score = report.TotalElo.Score,
-            elo = double.IsFinite(report.TotalElo.Elo) ? report.TotalElo.Elo : (double?)null,
-            llr = report.Sprt?.Llr,
-        });
-        _store.Promote(path, outcome.Job.TrainingStep, evidence);
-        _logger.LogInformation("Champion: {Path} ({Evidence})", path, evidence);
     }
 
     public async ValueTask DisposeAsync() => await Service.DisposeAsync().ConfigureAwait(false);

@@ -96,7 +96,7 @@ public sealed record EvaluationSettings
             Seed = Seed,
             Gating = new GatingOptions
             {
-                Mode = Gating,
+                Mode = Keisei.Evaluation.Storage.SnakeCaseName.Parse<GatingMode>(Gating),
                 Games = GatingGames,
                 Threshold = GatingThreshold,
                 Sprt = SprtParameters.Parse(GatingSprt),

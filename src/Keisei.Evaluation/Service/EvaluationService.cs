@@ -64,7 +64,11 @@ public sealed record EvaluationServiceOptions
 /// <param name="BuildRequest">The evaluation request for that agent (strategy, opponents, games, arena options).</param>
 /// <param name="Discard">Releases what the job holds (such as a copy of the weights) when it will never run: skipped, refused or dropped.</param>
 public sealed record EvaluationJob(string Name, long TrainingStep, Func<CancellationToken, ValueTask<IPlayerFactory>> CreateAgent,
-    Func<IPlayerFactory, EvaluationRequest> BuildRequest, Action? Discard = null);
+    Func<IPlayerFactory, EvaluationRequest> BuildRequest, Action? Discard = null)
+{
+    /// <summary>Set on a gating match: the checkpoint file that plays the champion, promoted if it passes (null: not a gating match).</summary>
+    public string? GateCandidate { get; init; }
+}
 
 /// <summary>How one evaluation ended, with its measured service levels.</summary>
 public sealed record EvaluationOutcome(

@@ -13,10 +13,10 @@ public sealed record StoredEvaluation(long Id, string Key, long AgentPlayerId, s
     int PlannedGames, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? SummaryJson);
 
 /// <summary>A checkpoint of a training run as registered in its database.</summary>
-public sealed record StoredCheckpoint(long Id, string Path, long Timesteps, string Sha256, string Status, DateTimeOffset CreatedAt);
+public sealed record StoredCheckpoint(long Id, string Path, long Timesteps, string Sha256, CheckpointStatus Status, DateTimeOffset CreatedAt);
 
 /// <summary>A promotion of a checkpoint to champion, with the evidence that justified it.</summary>
-public sealed record StoredChampion(long Id, string CheckpointPath, long Timesteps, string EvidenceJson, string Status, DateTimeOffset PromotedAt);
+public sealed record StoredChampion(long Id, string CheckpointPath, long Timesteps, string EvidenceJson, ChampionStatus Status, DateTimeOffset PromotedAt);
 
 /// <summary>A participant as stored.</summary>
 public sealed record StoredPlayer(long Id, string Name, string Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
@@ -53,11 +53,6 @@ public sealed class ResultsStore : IDisposable
     /// <summary>The statuses an evaluation can have (<see cref="SetEvaluationStatus"/>); any other stored one is damage.</summary>
     public static readonly IReadOnlySet<string> EvaluationStatuses = new HashSet<string>(
         ["running", "completed", "stopped", "failed", "gate_passed", "gate_failed", "sprt_accepted_h1", "sprt_accepted_h0"], StringComparer.Ordinal);
-
-    /// <summary>The statuses of a checkpoint and of a champion entry.</summary>
-    public static readonly IReadOnlySet<string> CheckpointStatuses = new HashSet<string>(["active", "rolled_back"], StringComparer.Ordinal);
-
-    public static readonly IReadOnlySet<string> ChampionStatuses = new HashSet<string>(["active", "replaced", "rolled_back"], StringComparer.Ordinal);
 
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
@@ -273,6 +268,17 @@ public sealed class ResultsStore : IDisposable
     public StoredPlayer? FindPlayer(string name) => Guarded(() => FindPlayerLocked(name));
 
     private StoredPlayer? FindPlayerLocked(string name) => QueryPlayers("WHERE name = $name", ("$name", name)).FirstOrDefault();
+
+    /// <summary>Gives a participant a new name (its games and ratings stay with it) and, for a checkpoint that moved, its new path.</summary>
+    public void RenamePlayer(long id, string name, string? checkpointPath)
+    {
+        Guarded(() =>
+        {
+            using var cmd = Command("UPDATE players SET name = $name, checkpoint_path = COALESCE($path, checkpoint_path) WHERE id = $id;",
+                ("$name", name), ("$path", (object?)checkpointPath ?? DBNull.Value), ("$id", id));
+            cmd.ExecuteNonQuery();
+        });
+    }
 
     public IReadOnlyList<StoredPlayer> Players() => Guarded(() => QueryPlayers("ORDER BY id").ToList());
 
@@ -522,38 +528,39 @@ public sealed class ResultsStore : IDisposable
             var list = new List<StoredCheckpoint>();
             while (r.Read())
                 list.Add(Row("checkpoints", r, () => new StoredCheckpoint(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3),
-                    Known(r, 4, CheckpointStatuses), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
+                    Status<CheckpointStatus>(r, 4), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
             return (IReadOnlyList<StoredCheckpoint>)list;
         });
     }
 
-    public void SetCheckpointStatus(string path, string status, string? newPath = null)
+    /// <summary>Sets a checkpoint's status and, when it was moved, its new path.</summary>
+    public void SetCheckpointStatus(string path, CheckpointStatus status, string? newPath = null)
     {
-        if (!CheckpointStatuses.Contains(status)) throw new ArgumentException($"Unknown checkpoint status '{status}'.", nameof(status));
         Guarded(() =>
         {
             using var cmd = Command("UPDATE checkpoints SET status = $s, path = COALESCE($np, path) WHERE path = $p;",
-                ("$s", status), ("$p", path), ("$np", (object?)newPath ?? DBNull.Value));
+                ("$s", SnakeCaseName.Of(status)), ("$p", path), ("$np", (object?)newPath ?? DBNull.Value));
             cmd.ExecuteNonQuery();
         });
     }
 
-    /// <summary>Makes a checkpoint the champion, keeping the evidence (JSON); the previous champion becomes 'replaced'.</summary>
+    /// <summary>Makes a checkpoint the champion, keeping the evidence (JSON); the previous champion becomes <see cref="ChampionStatus.Replaced"/>.</summary>
     public void Promote(string checkpointPath, long timesteps, string evidenceJson)
     {
         Guarded(() => InTransaction(() =>
         {
-            using (var demote = Command("UPDATE champions SET status = 'replaced' WHERE status = 'active';"))
+            using (var demote = Command("UPDATE champions SET status = $replaced WHERE status = $active;",
+                       ("$replaced", SnakeCaseName.Of(ChampionStatus.Replaced)), ("$active", SnakeCaseName.Of(ChampionStatus.Active))))
                 demote.ExecuteNonQuery();
             using (var insert = Command("""
-                INSERT INTO champions (checkpoint_path, timesteps, evidence_json, promoted_at) VALUES ($p, $t, $e, $now);
-                """, ("$p", checkpointPath), ("$t", timesteps), ("$e", evidenceJson), ("$now", Now())))
+                INSERT INTO champions (checkpoint_path, timesteps, evidence_json, status, promoted_at) VALUES ($p, $t, $e, $s, $now);
+                """, ("$p", checkpointPath), ("$t", timesteps), ("$e", evidenceJson), ("$s", SnakeCaseName.Of(ChampionStatus.Active)), ("$now", Now())))
                 insert.ExecuteNonQuery();
             return 0;
         }));
     }
 
-    /// <summary>Every promotion, oldest first; the one with status 'active' is the current champion.</summary>
+    /// <summary>Every promotion, oldest first; the one with status <see cref="ChampionStatus.Active"/> is the current champion.</summary>
     public IReadOnlyList<StoredChampion> Champions()
     {
         return Guarded(() =>
@@ -563,18 +570,17 @@ public sealed class ResultsStore : IDisposable
             var list = new List<StoredChampion>();
             while (r.Read())
                 list.Add(Row("champions", r, () => new StoredChampion(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3),
-                    Known(r, 4, ChampionStatuses), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
+                    Status<ChampionStatus>(r, 4), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
             return (IReadOnlyList<StoredChampion>)list;
         });
     }
 
-    /// <summary>Sets a champion entry's status (rolled_back, active, replaced).</summary>
-    public void SetChampionStatus(long id, string status)
+    /// <summary>Sets a champion entry's status.</summary>
+    public void SetChampionStatus(long id, ChampionStatus status)
     {
-        if (!ChampionStatuses.Contains(status)) throw new ArgumentException($"Unknown champion status '{status}'.", nameof(status));
         Guarded(() =>
         {
-            using var cmd = Command("UPDATE champions SET status = $s WHERE id = $id;", ("$s", status), ("$id", id));
+            using var cmd = Command("UPDATE champions SET status = $s WHERE id = $id;", ("$s", SnakeCaseName.Of(status)), ("$id", id));
             cmd.ExecuteNonQuery();
         });
     }
@@ -690,6 +696,10 @@ public sealed class ResultsStore : IDisposable
         var allowed = Enum.GetValues<TEnum>().Except(excluded).Select(v => v.ToString()).ToHashSet(StringComparer.Ordinal);
         return Enum.Parse<TEnum>(Known(r, column, allowed));
     }
+
+    /// <summary>A text column holding an enum member's snake_case name (<see cref="SnakeCaseName"/>).</summary>
+    private static TEnum Status<TEnum>(SqliteDataReader r, int column) where TEnum : struct, Enum =>
+        SnakeCaseName.Parse<TEnum>(Known(r, column, SnakeCaseName.All<TEnum>().ToHashSet(StringComparer.Ordinal)));
 
     private static string Known(SqliteDataReader r, int column, IReadOnlySet<string> allowed)
     {
