@@ -41,7 +41,7 @@ internal static class ReportWriter
 
     public static void Console(TextWriter w, EvaluationReport r)
     {
-        w.WriteLine($"Evaluation {r.EvaluationId} ({r.Strategy}) of {r.Agent}: {r.Status}, {r.PlayedGames}/{r.PlannedGames} games in {r.Elapsed.TotalSeconds:0.0} s");
+        w.WriteLine($"Evaluation {r.EvaluationId} ({r.Strategy}) of {r.Agent}: {Keisei.Evaluation.Storage.SnakeCaseName.Of(r.Status)}, {r.PlayedGames}/{r.PlannedGames} games in {r.Elapsed.TotalSeconds:0.0} s");
         w.WriteLine($"Total: {r.Total.Wins}-{r.Total.Draws}-{r.Total.Losses}, score {F(r.TotalElo.Score, "0.000")} " +
                     $"[{F(r.TotalElo.ScoreInterval.Lower, "0.000")}, {F(r.TotalElo.ScoreInterval.Upper, "0.000")}], Elo {Elo(r.TotalElo)}" +
                     (r.TotalPairElo is null ? "" : $", pentanomial Elo {Elo(r.TotalPairElo)}") + $", LOS {Pct(r.TotalElo.Los)}");
@@ -71,7 +71,7 @@ internal static class ReportWriter
         var sb = new StringBuilder();
         sb.AppendLine($"# Evaluation {r.EvaluationId}: {r.Agent}");
         sb.AppendLine();
-        sb.AppendLine($"- Strategy: `{r.Strategy}`; status: **{r.Status}**; games: {r.PlayedGames} of {r.PlannedGames}; time: {r.Elapsed.TotalSeconds:0.0} s");
+        sb.AppendLine($"- Strategy: `{r.Strategy}`; status: **{Keisei.Evaluation.Storage.SnakeCaseName.Of(r.Status)}**; games: {r.PlayedGames} of {r.PlannedGames}; time: {r.Elapsed.TotalSeconds:0.0} s");
         sb.AppendLine($"- Total: {r.Total.Wins}-{r.Total.Draws}-{r.Total.Losses}, score {F(r.TotalElo.Score, "0.000")}, Elo {Elo(r.TotalElo)}" +
                       (r.TotalPairElo is null ? "" : $", pentanomial Elo {Elo(r.TotalPairElo)}"));
         if (r.Sprt is { } s) sb.AppendLine($"- SPRT: LLR {F(s.Llr, "0.00")} in [{F(s.LowerBound, "0.00")}, {F(s.UpperBound, "0.00")}]: {s.Decision}");

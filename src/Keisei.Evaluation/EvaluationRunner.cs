@@ -67,7 +67,7 @@ public sealed record BenchmarkCaseResult(string Case, string Opponent, WdlCounts
 /// <summary>What an evaluation found.</summary>
 public sealed record EvaluationReport(
     long EvaluationId,
-    string Status,
+    EvaluationStatus Status,
     string Strategy,
     string Agent,
     int PlannedGames,
@@ -122,7 +122,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         if (!created)
         {
             _logger.LogInformation("Resuming evaluation {Id} ({Status})", evaluationId, evaluation.Status);
-            store.SetEvaluationStatus(evaluationId, "running");
+            store.SetEvaluationStatus(evaluationId, EvaluationStatus.Running);
         }
 
         var pairIds = new Dictionary<int, long>();
@@ -152,7 +152,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         {
             // A network that answers NaN, or a player that could not be started for a game even after retries: the evaluation
             // fails (its finished games stay stored; run it again to finish) rather than score garbage or unplayed games.
-            store.SetEvaluationStatus(evaluationId, "failed", new System.Text.Json.Nodes.JsonObject { ["error"] = e.Message }.ToJsonString());
+            store.SetEvaluationStatus(evaluationId, EvaluationStatus.Failed, new System.Text.Json.Nodes.JsonObject { ["error"] = e.Message }.ToJsonString());
             throw;
         }
 
@@ -169,14 +169,14 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
                 return ValueTask.CompletedTask;
             }, stop.Token);
 
-        string status = (sprt, gate) switch
+        var status = (sprt, gate) switch
         {
-            (_, true) => "gate_passed",
-            (_, false) => "gate_failed",
-            ({ Decision: SprtDecision.AcceptH1 }, _) => "sprt_accepted_h1",
-            ({ Decision: SprtDecision.AcceptH0 }, _) => "sprt_accepted_h0",
-            _ when tally.Played == schedule.Count => "completed",
-            _ => "stopped",
+            (_, true) => EvaluationStatus.GatePassed,
+            (_, false) => EvaluationStatus.GateFailed,
+            ({ Decision: SprtDecision.AcceptH1 }, _) => EvaluationStatus.SprtAcceptedH1,
+            ({ Decision: SprtDecision.AcceptH0 }, _) => EvaluationStatus.SprtAcceptedH0,
+            _ when tally.Played == schedule.Count => EvaluationStatus.Completed,
+            _ => EvaluationStatus.Stopped,
         };
         pool = PoolRatings.Fit(store, anchor: null);
         var report = tally.Report(evaluationId, status, request, schedule.Count, matchups, sprt, pool, clock.Elapsed);
@@ -304,7 +304,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
             return new EvaluationProgress(Played, planned, counts, counts.Games > 0 ? EloEstimate.FromCounts(counts) : null, sprt);
         }
 
-        public EvaluationReport Report(long id, string status, EvaluationRequest request, int planned, IReadOnlyList<Matchup> matchups,
+        public EvaluationReport Report(long id, EvaluationStatus status, EvaluationRequest request, int planned, IReadOnlyList<Matchup> matchups,
             SprtResult? sprt, IReadOnlyList<PoolRating> pool, TimeSpan elapsed)
         {
             var agentGames = AgentGames.ToList();

@@ -11,7 +11,7 @@ public static class ReportJson
         var o = new JsonObject
         {
             ["evaluation_id"] = r.EvaluationId,
-            ["status"] = r.Status,
+            ["status"] = Storage.SnakeCaseName.Of(r.Status),
             ["strategy"] = r.Strategy,
             ["agent"] = r.Agent,
             ["planned_games"] = r.PlannedGames,

@@ -257,10 +257,10 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
         else UpdateLadder(scalars);
         _metrics?.Write(job.TrainingStep, scalars);
         string text = report is null
-            ? $"ts {job.TrainingStep}: {outcome.Status}{(outcome.Error is null ? "" : " (" + outcome.Error + ")")}"
+            ? $"ts {job.TrainingStep}: {SnakeCaseName.Of(outcome.Status)}{(outcome.Error is null ? "" : " (" + outcome.Error + ")")}"
             : string.Create(CultureInfo.InvariantCulture,
                 $"{job.Name}: {report.Total.Wins}-{report.Total.Draws}-{report.Total.Losses}, score {report.TotalElo.Score:0.000}, " +
-                $"Elo {report.TotalElo.Elo:+0;-0} ± {report.TotalElo.EloHalfWidth:0} ({outcome.Status}, {outcome.Latency.TotalSeconds:0.0} s)");
+                $"Elo {report.TotalElo.Elo:+0;-0} ± {report.TotalElo.EloHalfWidth:0} ({SnakeCaseName.Of(outcome.Status)}, {outcome.Latency.TotalSeconds:0.0} s)");
         if (outcome.TrainingImpact is { } measured)
             text += string.Create(CultureInfo.InvariantCulture, $"; training impact {measured:P1}");
         var throttle = Service.Throttle;

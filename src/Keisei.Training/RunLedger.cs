@@ -107,7 +107,7 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
     /// <see cref="FixedMatchGate"/>) or with the SPRT accepting H1. Every other ending (failed, H0, stopped, cancelled,
     /// timed out) keeps the champion.
     /// </summary>
-    public static bool Passed(EvaluationReport report) => report.Status is "gate_passed" or "sprt_accepted_h1";
+    public static bool Passed(EvaluationReport report) => report.Status is EvaluationStatus.GatePassed or EvaluationStatus.SprtAcceptedH1;
 
     /// <summary>Decides a gating match (<see cref="Passed"/>) and promotes a passed candidate with the match as evidence; true when promoted.</summary>
     public bool Judge(string candidate, long timesteps, GatingMode mode, EvaluationReport report)
@@ -121,7 +121,7 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
         {
             mode = SnakeCaseName.Of(mode),
             evaluation_id = report.EvaluationId,
-            status = report.Status,
+            status = SnakeCaseName.Of(report.Status),
             wins = report.Total.Wins,
             draws = report.Total.Draws,
             losses = report.Total.Losses,

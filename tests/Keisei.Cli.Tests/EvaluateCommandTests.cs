@@ -156,7 +156,7 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.True(again.ExitCode == 0, again.Stderr);
         using var store = ResultsStore.Open(db);
         var evaluation = Assert.Single(store.Evaluations());
-        Assert.Equal("completed", evaluation.Status);
+        Assert.Equal(EvaluationStatus.Completed, evaluation.Status);
         var indices = store.Games(evaluation.Id).Select(g => g.GameIndex).ToList();
         Assert.Equal(Enumerable.Range(0, 200), indices.Order());
     }

@@ -154,7 +154,7 @@ public sealed class RobustnessTests : IDisposable
             Assert.Contains($"Interrupted: {stored} of 400 games are stored", output.Stderr);
         }
         using var store = ResultsStore.Open(db);
-        Assert.Equal("stopped", Assert.Single(store.Evaluations()).Status);
+        Assert.Equal(EvaluationStatus.Stopped, Assert.Single(store.Evaluations()).Status);
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class RobustnessTests : IDisposable
         Assert.Contains("marked failed", result.Stderr);
         using var store = ResultsStore.Open(db);
         var evaluation = Assert.Single(store.Evaluations());
-        Assert.Equal("failed", evaluation.Status);
+        Assert.Equal(EvaluationStatus.Failed, evaluation.Status);
         Assert.Empty(store.Games(evaluation.Id));
     }
 

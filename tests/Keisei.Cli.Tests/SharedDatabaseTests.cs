@@ -61,7 +61,7 @@ public sealed class SharedDatabaseTests : IDisposable
             Assert.Equal(3, evaluations.Select(e => e.Key).Distinct().Count());
             foreach (var evaluation in evaluations)
             {
-                Assert.Equal("completed", evaluation.Status);
+                Assert.Equal(EvaluationStatus.Completed, evaluation.Status);
                 Assert.Equal([0, 1, 2, 3], store.Games(evaluation.Id).Select(g => g.GameIndex).Order());
             }
             Assert.Equal(12, store.Games().Count);
@@ -88,7 +88,7 @@ public sealed class SharedDatabaseTests : IDisposable
             Assert.Contains(outputs, o => o.ExitCode == 0);
             using var store = ResultsStore.Open(db);
             var evaluation = Assert.Single(store.Evaluations());
-            Assert.Equal("completed", evaluation.Status);
+            Assert.Equal(EvaluationStatus.Completed, evaluation.Status);
             Assert.Equal(Enumerable.Range(0, 20), store.Games(evaluation.Id).Select(g => g.GameIndex).Order());
         }
     }

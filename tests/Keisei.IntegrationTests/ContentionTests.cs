@@ -74,7 +74,7 @@ public sealed class ContentionTests : TempDirectoryTest
         Assert.Equal([128L, 256, 384], outcomes.Select(o => o.Job.TrainingStep));
         Assert.All(outcomes, o =>
         {
-            Assert.Equal("completed", o.Status);
+            Assert.Equal(EvaluationStatus.Completed, o.Status);
             Assert.True(o.Latency >= o.Report!.Elapsed, $"latency {o.Latency} below the evaluation's own {o.Report.Elapsed}");
             Assert.True(o.QueueWait >= TimeSpan.Zero);
             Assert.True(o.PeakMemoryOverheadBytes >= 0);
@@ -132,6 +132,6 @@ public sealed class ContentionTests : TempDirectoryTest
         Assert.Equal(10, busy + quiet);
         Assert.InRange(busy, 1, 5);
         Assert.Equal(5, periodic.Outcomes.Count);
-        Assert.All(periodic.Outcomes, o => Assert.Equal("completed", o.Status));
+        Assert.All(periodic.Outcomes, o => Assert.Equal(EvaluationStatus.Completed, o.Status));
     }
 }

@@ -82,7 +82,7 @@ public sealed class ErrorBoundaryTests : TempDirectoryTest
         void Failed(string name, string reason)
         {
             var o = outcomes[name];
-            Assert.True(o.Status == "failed", $"{name}: {o.Status}");
+            Assert.True(o.Status == EvaluationStatus.Failed, $"{name}: {o.Status}");
             Assert.NotNull(o.Error);
             Assert.Contains(reason, o.Error);
             Assert.True(o.Latency > TimeSpan.Zero);
@@ -95,7 +95,7 @@ public sealed class ErrorBoundaryTests : TempDirectoryTest
 
         // An engine that dies mid-game loses those games with the reason; the evaluation itself completes.
         var crash = outcomes["engine-crash"];
-        Assert.Equal("completed", crash.Status);
+        Assert.Equal(EvaluationStatus.Completed, crash.Status);
         var players = h.Store.Players().ToDictionary(p => p.Name, p => p.Id);
         var games = h.Store.Games(crash.Report!.EvaluationId);
         Assert.Equal(2, games.Count);
@@ -108,11 +108,11 @@ public sealed class ErrorBoundaryTests : TempDirectoryTest
         });
         Assert.Empty(Support.FakeEngineProcesses());
 
-        Assert.Equal("completed", outcomes["bad-disposal"].Status);
-        Assert.Equal("completed", outcomes["healthy"].Status);
+        Assert.Equal(EvaluationStatus.Completed, outcomes["bad-disposal"].Status);
+        Assert.Equal(EvaluationStatus.Completed, outcomes["healthy"].Status);
         // Nothing half-done in the store: the failed jobs stored no evaluation, the others finished theirs.
         Assert.Equal(3, h.Store.Evaluations().Count);
-        Assert.All(h.Store.Evaluations(), e => Assert.Equal("completed", e.Status));
+        Assert.All(h.Store.Evaluations(), e => Assert.Equal(EvaluationStatus.Completed, e.Status));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class ErrorBoundaryTests : TempDirectoryTest
         Assert.True(service.TryEnqueue(Support.RandomJob("second", [Random])));
         Assert.True(await Support.WaitUntil(() => seen.Count == 2, TimeSpan.FromSeconds(20)));
         Assert.Equal(["first", "second"], seen.Snapshot().Select(o => o.Job.Name));
-        Assert.All(seen.Snapshot(), o => Assert.Equal("completed", o.Status));
+        Assert.All(seen.Snapshot(), o => Assert.Equal(EvaluationStatus.Completed, o.Status));
     }
 
     /// <summary>
@@ -150,12 +150,12 @@ public sealed class ErrorBoundaryTests : TempDirectoryTest
         Assert.Equal(2, failing.Outcomes!.Count);
         Assert.All(failing.Outcomes, o =>
         {
-            Assert.Equal("failed", o.Status);
+            Assert.Equal(EvaluationStatus.Failed, o.Status);
             Assert.Contains("ghost", o.Error);
         });
         Assert.NotNull(crashing.Outcomes);
         Assert.Equal(2, crashing.Outcomes!.Count);
-        Assert.All(crashing.Outcomes, o => Assert.Equal("completed", o.Status));
+        Assert.All(crashing.Outcomes, o => Assert.Equal(EvaluationStatus.Completed, o.Status));
 
         Assert.Equal(plain.Weights, failing.Weights);
         Assert.Equal(plain.Weights, crashing.Weights);

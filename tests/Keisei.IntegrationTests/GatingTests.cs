@@ -50,7 +50,7 @@ public sealed class GatingTests : TempDirectoryTest
 
         // 64 had no champion to play; 128 and 192 each played one gating match and drew every game.
         Assert.Equal([run.CheckpointPath(128), run.CheckpointPath(192)], outcomes.Select(o => o.Job.GateCandidate).Order());
-        Assert.All(outcomes, o => Assert.Equal(("gate_passed", 4, 4), (o.Report!.Status, o.Report.PlayedGames, o.Report.Total.Draws)));
+        Assert.All(outcomes, o => Assert.Equal((EvaluationStatus.GatePassed, 4, 4), (o.Report!.Status, o.Report.PlayedGames, o.Report.Total.Draws)));
         var history = Champions(run);
         Assert.Equal([(64L, ChampionStatus.Replaced), (128, ChampionStatus.Replaced), (192, ChampionStatus.Active)], history.Select(c => (c.Timesteps, c.Status)));
         var evidence = JsonNode.Parse(history[1].EvidenceJson)!;
@@ -65,7 +65,7 @@ public sealed class GatingTests : TempDirectoryTest
         var (outcomes, _, _) = await Train(run, Gated(threshold: 0.75), total: 192);
 
         Assert.Equal(2, outcomes.Count);
-        Assert.All(outcomes, o => Assert.Equal("gate_failed", o.Report!.Status));
+        Assert.All(outcomes, o => Assert.Equal(EvaluationStatus.GateFailed, o.Report!.Status));
         var champion = Assert.Single(Champions(run));
         Assert.Equal((run.CheckpointPath(64), ChampionStatus.Active), (champion.CheckpointPath, champion.Status));
     }
@@ -98,7 +98,7 @@ public sealed class GatingTests : TempDirectoryTest
 
         // The new 192 and 256 were gated against the restored champion and promoted; the rolled-back ones stay aside.
         Assert.Equal([run.CheckpointPath(192), run.CheckpointPath(256)], outcomes.Select(o => o.Job.GateCandidate).Order());
-        Assert.All(outcomes, o => Assert.True(o.Report?.Status == "gate_passed", $"{o.Job.Name}: {o.Status} {o.Error}"));
+        Assert.All(outcomes, o => Assert.True(o.Report?.Status == EvaluationStatus.GatePassed, $"{o.Job.Name}: {o.Status} {o.Error}"));
         Assert.Equal(
             [(64L, ChampionStatus.Replaced), (128, ChampionStatus.Replaced), (192, ChampionStatus.RolledBack), (256, ChampionStatus.RolledBack),
                 (192, ChampionStatus.Replaced), (256, ChampionStatus.Active)],

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Service;
 using Keisei.Evaluation.Strategies;
 
@@ -50,7 +51,7 @@ public sealed class QueuePolicyTests : TempDirectoryTest
         string survivor = policy == QueueFullPolicy.KeepNewest ? "D" : "B";
         lock (order) Assert.Equal(["A", survivor], order);
         Assert.Equal(["A", survivor], h.Outcomes.Snapshot().Select(o => o.Job.Name));
-        Assert.All(h.Outcomes.Snapshot(), o => Assert.Equal("completed", o.Status));
+        Assert.All(h.Outcomes.Snapshot(), o => Assert.Equal(EvaluationStatus.Completed, o.Status));
         // The survivor waited in the queue while A ran.
         Assert.True(h.Outcomes.Snapshot()[1].QueueWait > TimeSpan.Zero);
         Assert.Equal(2, h.Store.Evaluations().Count);

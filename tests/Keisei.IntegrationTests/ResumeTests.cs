@@ -49,7 +49,7 @@ public sealed class ResumeTests : TempDirectoryTest
             Assert.Equal(0, periodic.Service.InFlight);
             first = [.. periodic.Outcomes];
         }
-        Assert.Contains(first, o => o.Status == "cancelled");
+        Assert.Contains(first, o => o.Status == EvaluationStatus.Cancelled);
         var poolBefore = Pool(run);
         Assert.Contains(poolBefore, c => c.Timesteps == 128);
         Assert.Contains(poolBefore, c => c.Timesteps == 192);
@@ -86,7 +86,7 @@ public sealed class ResumeTests : TempDirectoryTest
 
         // The resumed evaluations ran at their own steps and played the checkpoints registered before the stop.
         Assert.Equal([320L, 384], second.Select(o => o.Job.TrainingStep).Order());
-        Assert.All(second, o => Assert.True(o.Status == "completed", $"{o.Job.Name}: {o.Status} {o.Error}"));
+        Assert.All(second, o => Assert.True(o.Status == EvaluationStatus.Completed, $"{o.Job.Name}: {o.Status} {o.Error}"));
         foreach (var o in second)
         {
             var opponents = o.Report!.Opponents.Select(r => r.Opponent).ToList();
@@ -113,7 +113,7 @@ public sealed class ResumeTests : TempDirectoryTest
             Assert.Equal(games.Count, games.Select(g => (g.EvaluationId, g.GameIndex)).Distinct().Count());
             foreach (var e in store.Evaluations())
             {
-                Assert.NotEqual("running", e.Status);
+                Assert.NotEqual(EvaluationStatus.Running, e.Status);
                 Assert.True(games.Count(g => g.EvaluationId == e.Id) <= e.PlannedGames);
             }
             var players = store.Players().ToDictionary(p => p.Id, p => p.Name);

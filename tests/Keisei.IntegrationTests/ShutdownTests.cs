@@ -94,7 +94,7 @@ public sealed class ShutdownTests : TempDirectoryTest
         // The two running jobs report; the pending one is dropped when cancelling and run when waiting.
         string[] names = mode == Mode.WaitForRunning ? ["one", "three", "two"] : ["one", "two"];
         Assert.Equal(names, outcomes.Select(o => o.Job.Name).Order());
-        string expected = mode == Mode.WaitForRunning ? "completed" : "cancelled";
+        var expected = mode == Mode.WaitForRunning ? EvaluationStatus.Completed : EvaluationStatus.Cancelled;
         Assert.All(outcomes, o => Assert.True(o.Status == expected, $"{o.Job.Name}: {o.Status} {o.Error}"));
         if (mode == Mode.WaitForRunning) Assert.All(outcomes, o => Assert.Equal(2, o.Report!.PlayedGames));
     }

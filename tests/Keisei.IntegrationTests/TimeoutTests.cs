@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Storage;
 using System.Diagnostics;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
@@ -33,7 +34,7 @@ public sealed class TimeoutTests : TempDirectoryTest
         var elapsed = clock.Elapsed;
 
         var outcome = h.Outcomes.Snapshot().Single();
-        Assert.Equal("timed_out", outcome.Status);
+        Assert.Equal(EvaluationStatus.TimedOut, outcome.Status);
         Assert.True(outcome.Latency >= limit, $"ended after {outcome.Latency}, before its limit");
         // The limit plus the time to kill and reap the engine, not the move timeout.
         Assert.True(elapsed < limit + TimeSpan.FromSeconds(12), $"took {elapsed} with a {limit} limit");
@@ -41,7 +42,7 @@ public sealed class TimeoutTests : TempDirectoryTest
         Assert.Equal(0, h.Service.InFlight);
         // The aborted game is not stored (a resumed evaluation plays it again); the evaluation is marked stopped.
         var evaluation = h.Store.Evaluations().Single();
-        Assert.Equal("stopped", evaluation.Status);
+        Assert.Equal(EvaluationStatus.Stopped, evaluation.Status);
         Assert.Empty(h.Store.Games(evaluation.Id));
     }
 
@@ -57,7 +58,7 @@ public sealed class TimeoutTests : TempDirectoryTest
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
 
         var outcome = h.Outcomes.Snapshot().Single();
-        Assert.Equal("completed", outcome.Status);
+        Assert.Equal(EvaluationStatus.Completed, outcome.Status);
         var players = h.Store.Players().ToDictionary(p => p.Name, p => p.Id);
         var games = h.Store.Games(outcome.Report!.EvaluationId);
         Assert.Equal(2, games.Count);

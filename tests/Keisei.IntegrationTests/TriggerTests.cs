@@ -112,7 +112,7 @@ public sealed class TriggerTests : TempDirectoryTest
 
         var outcomes = periodic.Outcomes.ToList();
         Assert.Equal(expectedSteps, outcomes.Select(o => o.Job.TrainingStep).Order());
-        Assert.All(outcomes, o => Assert.True(o.Status == "completed", $"{o.Job.Name}: {o.Status} {o.Error}"));
+        Assert.All(outcomes, o => Assert.True(o.Status == EvaluationStatus.Completed, $"{o.Job.Name}: {o.Status} {o.Error}"));
         Assert.Equal(0, periodic.Service.Skipped);
 
         // Stored: one evaluation per trigger, agent named after its step, all planned games played, game indices unique.
@@ -122,7 +122,7 @@ public sealed class TriggerTests : TempDirectoryTest
         Assert.Equal(expectedSteps.Select(s => $"{run.Name}@ts{s}").Order(), evaluations.Select(e => players[e.AgentPlayerId]).Order());
         foreach (var e in evaluations)
         {
-            Assert.Equal("completed", e.Status);
+            Assert.Equal(EvaluationStatus.Completed, e.Status);
             var games = store.Games(e.Id);
             Assert.Equal(e.PlannedGames, games.Count);
             Assert.Equal(games.Count, games.Select(g => g.GameIndex).Distinct().Count());

@@ -89,7 +89,7 @@ public sealed class RunLedgerTests : IDisposable
         using var _ = store;
         ledger.ChampionToBeat(run.CheckpointPath(64), 64);
         var report = await Match(new HeuristicPlayerFactory("candidate"), "random", sprt: Sprt, games: 400);
-        Assert.Equal("sprt_accepted_h1", report.Status);
+        Assert.Equal(EvaluationStatus.SprtAcceptedH1, report.Status);
 
         Assert.True(ledger.Judge(run.CheckpointPath(128), 128, GatingMode.Sprt, report));
         Assert.Equal(run.CheckpointPath(128), ledger.Champion()!.CheckpointPath);
@@ -109,7 +109,7 @@ public sealed class RunLedgerTests : IDisposable
         using var _ = store;
         ledger.ChampionToBeat(run.CheckpointPath(64), 64);
         var report = await Match(new HeuristicPlayerFactory("candidate"), "random", gate: new FixedMatchGate(0.6), games: 10);
-        Assert.Equal("gate_passed", report.Status);
+        Assert.Equal(EvaluationStatus.GatePassed, report.Status);
 
         Assert.True(ledger.Judge(run.CheckpointPath(192), 192, GatingMode.Fixed, report));
         var champion = ledger.Champion()!;
@@ -128,12 +128,12 @@ public sealed class RunLedgerTests : IDisposable
         using var _ = store;
         ledger.ChampionToBeat(run.CheckpointPath(64), 64);
         var h0 = await Match(new RandomPlayerFactory("weak candidate"), "heuristic", sprt: Sprt, games: 400);
-        Assert.Equal("sprt_accepted_h0", h0.Status);
+        Assert.Equal(EvaluationStatus.SprtAcceptedH0, h0.Status);
         var failed = await Match(new RandomPlayerFactory("weak candidate"), "heuristic", gate: new FixedMatchGate(0.5), games: 10);
-        Assert.Equal("gate_failed", failed.Status);
+        Assert.Equal(EvaluationStatus.GateFailed, failed.Status);
         // A match played to the end without a gate (every game won): "completed" is no verdict, so no promotion either.
         var completed = await Match(new HeuristicPlayerFactory("candidate"), "random", games: 4);
-        Assert.Equal("completed", completed.Status);
+        Assert.Equal(EvaluationStatus.Completed, completed.Status);
         Assert.Equal(1.0, completed.TotalElo.Score);
 
         Assert.False(ledger.Judge(run.CheckpointPath(128), 128, GatingMode.Sprt, h0));

@@ -74,7 +74,7 @@ public sealed record EvaluationJob(string Name, long TrainingStep, Func<Cancella
 public sealed record EvaluationOutcome(
     EvaluationJob Job,
     EvaluationReport? Report,
-    string Status,
+    EvaluationStatus Status,
     string? Error,
     TimeSpan QueueWait,
     TimeSpan Latency,
@@ -314,7 +314,7 @@ public sealed class EvaluationService : IAsyncDisposable
         var window = Throughput.BeginWindow();
         int samplesBefore = ImpactSampleCount;
         EvaluationReport? report = null;
-        string status;
+        EvaluationStatus status;
         string? error = null;
         IPlayerFactory? agent = null;
         try
@@ -325,16 +325,16 @@ public sealed class EvaluationService : IAsyncDisposable
             var request = job.BuildRequest(agent);
             var progress = new GameCounter(this);
             report = await new EvaluationRunner(_store, _participants, _logger, Throttle).RunAsync(request, progress, timeout.Token).ConfigureAwait(false);
-            status = report.Status == "stopped" && timeout.IsCancellationRequested && !_stop.IsCancellationRequested ? "timed_out" : report.Status;
-            if (_stop.IsCancellationRequested) status = "cancelled";
+            status = report.Status == EvaluationStatus.Stopped && timeout.IsCancellationRequested && !_stop.IsCancellationRequested ? EvaluationStatus.TimedOut : report.Status;
+            if (_stop.IsCancellationRequested) status = EvaluationStatus.Cancelled;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            status = _stop.IsCancellationRequested ? "cancelled" : "timed_out";
+            status = _stop.IsCancellationRequested ? EvaluationStatus.Cancelled : EvaluationStatus.TimedOut;
         }
         catch (Exception e)
         {
-            status = "failed";
+            status = EvaluationStatus.Failed;
             error = $"{e.GetType().Name}: {e.Message}";
             _failedCounter.Add(1);
             _logger.LogError(e, "Evaluation '{Name}' at step {Step} failed", job.Name, job.TrainingStep);

@@ -21,6 +21,24 @@ public enum ChampionStatus
     RolledBack,
 }
 
+/// <summary>
+/// Where an evaluation stands or how it ended. Stored and printed in snake_case (<c>sprt_accepted_h1</c>). The last two
+/// are the background service's own outcomes (a job that ran out of time or was cancelled) and are never stored.
+/// </summary>
+public enum EvaluationStatus
+{
+    Running,
+    Completed,
+    Stopped,
+    Failed,
+    GatePassed,
+    GateFailed,
+    SprtAcceptedH1,
+    SprtAcceptedH0,
+    TimedOut,
+    Cancelled,
+}
+
 /// <summary>The snake_case text an enum member is stored and printed as (<c>RolledBack</c> is <c>rolled_back</c>), and back.</summary>
 public static class SnakeCaseName
 {

@@ -9,7 +9,7 @@ namespace Keisei.Evaluation.Storage;
 public sealed class ResultsStoreException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>An evaluation as stored.</summary>
-public sealed record StoredEvaluation(long Id, string Key, long AgentPlayerId, string Strategy, string ConfigJson, string Status,
+public sealed record StoredEvaluation(long Id, string Key, long AgentPlayerId, string Strategy, string ConfigJson, EvaluationStatus Status,
     int PlannedGames, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? SummaryJson);
 
 /// <summary>A checkpoint of a training run as registered in its database.</summary>
@@ -50,9 +50,10 @@ public sealed class ResultsStore : IDisposable
     /// <summary>How long a statement waits for another connection's lock before the database counts as unusable.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>The statuses an evaluation can have (<see cref="SetEvaluationStatus"/>); any other stored one is damage.</summary>
-    public static readonly IReadOnlySet<string> EvaluationStatuses = new HashSet<string>(
-        ["running", "completed", "stopped", "failed", "gate_passed", "gate_failed", "sprt_accepted_h1", "sprt_accepted_h0"], StringComparer.Ordinal);
+
+    /// <summary>The evaluation statuses a database holds: all but the background service's own outcomes.</summary>
+    private static readonly IReadOnlySet<string> StoredEvaluationStatuses = SnakeCaseName.All<EvaluationStatus>()
+        .Except([SnakeCaseName.Of(EvaluationStatus.TimedOut), SnakeCaseName.Of(EvaluationStatus.Cancelled)]).ToHashSet(StringComparer.Ordinal);
 
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
@@ -307,7 +308,7 @@ public sealed class ResultsStore : IDisposable
         var list = new List<StoredEvaluation>();
         while (r.Read())
             list.Add(Row("evaluations", r, () =>
-                new StoredEvaluation(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), Known(r, 5, EvaluationStatuses), r.GetInt32(6),
+                new StoredEvaluation(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), SnakeCaseName.Parse<EvaluationStatus>(Known(r, 5, StoredEvaluationStatuses)), r.GetInt32(6),
                     DateTimeOffset.Parse(r.GetString(7), CultureInfo.InvariantCulture),
                     r.IsDBNull(8) ? null : DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture), NullableString(r, 9))));
         return list;
@@ -354,16 +355,17 @@ public sealed class ResultsStore : IDisposable
             "wait for it to end (the same command then resumes or reports it), or change the options to start a separate evaluation.");
     }
 
-    /// <summary>Sets an evaluation's status (running, completed, stopped, failed, ...) and optionally its summary.</summary>
-    public void SetEvaluationStatus(long id, string status, string? summaryJson = null)
+    /// <summary>Sets an evaluation's status and optionally its summary.</summary>
+    public void SetEvaluationStatus(long id, EvaluationStatus status, string? summaryJson = null)
     {
-        if (!EvaluationStatuses.Contains(status)) throw new ArgumentException($"Unknown evaluation status '{status}'.", nameof(status));
+        if (status is EvaluationStatus.TimedOut or EvaluationStatus.Cancelled)
+            throw new ArgumentException($"'{SnakeCaseName.Of(status)}' is a service outcome, not a stored evaluation status.", nameof(status));
         Guarded(() =>
         {
-            bool finished = status != "running";
+            bool finished = status != EvaluationStatus.Running;
             using var cmd = Command("""
                 UPDATE evaluations SET status = $status, finished_at = $finished, summary_json = COALESCE($summary, summary_json) WHERE id = $id;
-                """, ("$status", status), ("$finished", finished ? Now() : DBNull.Value), ("$summary", (object?)summaryJson ?? DBNull.Value), ("$id", id));
+                """, ("$status", SnakeCaseName.Of(status)), ("$finished", finished ? Now() : DBNull.Value), ("$summary", (object?)summaryJson ?? DBNull.Value), ("$id", id));
             cmd.ExecuteNonQuery();
         });
     }

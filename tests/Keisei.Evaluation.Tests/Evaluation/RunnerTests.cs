@@ -47,7 +47,7 @@ public sealed class RunnerTests : IDisposable
     public async Task SingleOpponentPlaysColourSwappedPairsAndStoresEveryGame()
     {
         var report = await Run(Request(new HeuristicPlayerFactory("agent"), "single_opponent", 9, null, OpponentSpec.Parse("random")));
-        Assert.Equal("completed", report.Status);
+        Assert.Equal(EvaluationStatus.Completed, report.Status);
         Assert.Equal(10, report.PlannedGames);
         Assert.Equal(10, report.PlayedGames);
         var vsRandom = Assert.Single(report.Opponents);
@@ -83,11 +83,11 @@ public sealed class RunnerTests : IDisposable
         {
             var progress = new Progress(p => { if (p.Done >= 6) cts.Cancel(); });
             var partial = await Run(request, cts.Token, progress);
-            Assert.Equal("stopped", partial.Status);
+            Assert.Equal(EvaluationStatus.Stopped, partial.Status);
             Assert.InRange(partial.PlayedGames, 6, 23);
         }
         var resumed = await Run(request with { Agent = new HeuristicPlayerFactory("agent") });
-        Assert.Equal("completed", resumed.Status);
+        Assert.Equal(EvaluationStatus.Completed, resumed.Status);
         Assert.Equal(24, resumed.PlayedGames);
         using var store = ResultsStore.Open(Db);
         Assert.Single(store.Evaluations());
@@ -107,7 +107,7 @@ public sealed class RunnerTests : IDisposable
             Sprt = SprtParameters.Parse("elo0=0,elo1=100,alpha=0.05,beta=0.05,model=logistic"),
         };
         var report = await Run(request);
-        Assert.Equal("sprt_accepted_h1", report.Status);
+        Assert.Equal(EvaluationStatus.SprtAcceptedH1, report.Status);
         Assert.True(report.PlayedGames < 400);
         Assert.Equal(SprtDecision.AcceptH1, report.Sprt!.Value.Decision);
     }

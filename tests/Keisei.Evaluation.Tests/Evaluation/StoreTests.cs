@@ -190,13 +190,13 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
-    public void AStatusThisCodeDoesNotKnowIsRefusedOnWrite()
+    public void AServiceOutcomeIsNotAStoredStatus()
     {
         using var store = ResultsStore.Open(Path.Combine(_dir, "status.db"));
         long a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
         long id = store.FindOrCreateEvaluation("k", a, "single_opponent", "{}", 2).Evaluation.Id;
-        Assert.Throws<ArgumentException>(() => store.SetEvaluationStatus(id, "paused"));
-        Assert.Equal("running", store.GetEvaluation(id)!.Status);
+        Assert.Throws<ArgumentException>(() => store.SetEvaluationStatus(id, EvaluationStatus.TimedOut));
+        Assert.Equal(EvaluationStatus.Running, store.GetEvaluation(id)!.Status);
     }
 
     /// <summary>Runs a thread's work, keeping its exception for the test (an exception escaping a thread ends the test process).</summary>
@@ -211,4 +211,13 @@ public sealed class StoreTests : IDisposable
             errors.Enqueue(e);
         }
     }
+}
+
+public sealed class EvaluationStatusTests
+{
+    /// <summary>The enum's members keep the text the database and the JSON have always held.</summary>
+    [Fact]
+    public void StatusesAreStoredUnderTheirSnakeCaseNames() => Assert.Equal(
+        ["running", "completed", "stopped", "failed", "gate_passed", "gate_failed", "sprt_accepted_h1", "sprt_accepted_h0", "timed_out", "cancelled"],
+        SnakeCaseName.All<EvaluationStatus>());
 }

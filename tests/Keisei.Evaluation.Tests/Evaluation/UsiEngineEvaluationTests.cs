@@ -56,7 +56,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         await using var participants = new ParticipantResolver(new NeuralPlayOptions(), usi);
         var report = await new EvaluationRunner(store, participants).RunAsync(request, null, CancellationToken.None);
 
-        Assert.Equal("completed", report.Status);
+        Assert.Equal(EvaluationStatus.Completed, report.Status);
         Assert.Equal(12, report.PlayedGames);
         var players = store.Players().ToDictionary(p => p.Id, p => p.Name);
         foreach (var (name, _, reason) in faults)
@@ -130,7 +130,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         await using var participants = new ParticipantResolver(new NeuralPlayOptions(), Usi(_dir));
         var report = await new EvaluationRunner(store, participants).RunAsync(Against(engine, 8, arena), null, CancellationToken.None);
 
-        Assert.Equal("completed", report.Status);
+        Assert.Equal(EvaluationStatus.Completed, report.Status);
         Assert.Equal(8, report.PlayedGames);
         var games = store.Games(report.EvaluationId);
         Assert.All(games, g => Assert.True(g.Plies > 0 || g.Termination == TerminationReason.None,
@@ -158,7 +158,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         Assert.Contains("2 tries", e.Message);
 
         var evaluation = Assert.Single(store.Evaluations());
-        Assert.Equal("failed", evaluation.Status);
+        Assert.Equal(EvaluationStatus.Failed, evaluation.Status);
         var games = store.Games(evaluation.Id);
         Assert.Equal(2, games.Count); // the two games whose engine started; the rest are not scored
         Assert.All(games, g => Assert.True(g.Plies > 0, $"game {g.GameIndex} stored at ply 0: {g.Termination} ({g.Detail})"));
