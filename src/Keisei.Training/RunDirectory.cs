@@ -19,7 +19,6 @@ public sealed class RunDirectory
     public string DatabasePath => System.IO.Path.Combine(Path, "keisei.db");
     public string TensorBoardPath => System.IO.Path.Combine(Path, "tensorboard");
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.jsonl");
-    public string LogPath => System.IO.Path.Combine(Path, "train.log");
 
     /// <summary>Creates a new run folder; the name defaults to <c>keisei-yyyyMMdd-HHmmss</c>.</summary>
     /// <exception cref="IOException">A run with that name already has checkpoints (resume it instead).</exception>

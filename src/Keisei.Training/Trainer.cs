@@ -27,8 +27,7 @@ public sealed record TrainingStatus(
     double EpisodeLength,
     string? LastCheckpoint,
     TimeSpan Elapsed,
-    IterationTiming? Timing,
-    string? Evaluation)
+    IterationTiming? Timing)
 {
     /// <summary>Timesteps this update added (the last update of a run may add fewer than <see cref="TrainingOptions.StepsPerEpoch"/>); 0 when not an update.</summary>
     public long StepsThisUpdate { get; init; }
@@ -275,7 +274,7 @@ public sealed class Trainer : IDisposable
         return new TrainingStatus(_timesteps, _options.TotalTimesteps, _updates, _episodes, pliesPerSecond, samplesPerSecond * Math.Max(1, ppo?.EpochsRun ?? 1), ppo,
             stats.Episodes == 0 ? double.NaN : stats.BlackWins / episodes, stats.Episodes == 0 ? double.NaN : stats.WhiteWins / episodes,
             stats.Episodes == 0 ? double.NaN : stats.Draws / episodes, stats.Episodes == 0 ? double.NaN : stats.EpisodePlies / episodes,
-            _lastCheckpoint, elapsed, timing, null);
+            _lastCheckpoint, elapsed, timing);
     }
 
     private static List<(string, double)> Scalars(TrainingStatus s, SelfPlayStats stats)

@@ -75,7 +75,7 @@ public sealed class TriggerTests : TempDirectoryTest
             foreach (var (before, after) in Updates(total, 64))
             {
                 // As the trainer reports an update: its timesteps after it, and how many it added.
-                var status = new TrainingStatus(after, total, ++update, 0, 1000, 1000, null, 0, 0, 0, 0, null, TimeSpan.Zero, null, null)
+                var status = new TrainingStatus(after, total, ++update, 0, 1000, 1000, null, 0, 0, 0, 0, null, TimeSpan.Zero, null)
                 {
                     StepsThisUpdate = after - before,
                 };
