@@ -223,7 +223,7 @@ public sealed class PuctSearch
                     child.VirtualLoss += _options.VirtualLoss;
                     path.Add(child);
                     node = child;
-                    if (node.State == NodeState.New) Classify(node, game);
+                    if (node.State == NodeState.New) Classify(node, game, _options.RepetitionIsDraw);
                 }
                 int depth = path.Count - 1;
                 if (full || node.State == NodeState.Pending)
@@ -268,8 +268,8 @@ public sealed class PuctSearch
     private Task<PolicyValue> Evaluate(Game game, Position position, CancellationToken cancellationToken) =>
         _evaluator.EvaluateAsync(position, new EncodingContext(_options.MaxMovesPerGame, game.RepetitionCount()), cancellationToken).AsTask();
 
-    /// <summary>Marks a node just reached as terminal when the rules decide it.</summary>
-    private static void Classify(Node node, Game game)
+    /// <summary>Marks a node just reached as terminal when the rules decide it (or, with <paramref name="repetitionIsDraw"/>, it repeats).</summary>
+    private static void Classify(Node node, Game game, bool repetitionIsDraw)
     {
         if (game.IsOver)
         {
@@ -285,6 +285,11 @@ public sealed class PuctSearch
         {
             node.State = NodeState.Terminal;
             node.TerminalValue = 1;
+        }
+        else if (repetitionIsDraw && game.RepetitionCount() > 1)
+        {
+            node.State = NodeState.Terminal;
+            node.TerminalValue = 0;
         }
     }
 

@@ -35,6 +35,13 @@ public sealed record SearchOptions
     /// <summary>0 plays the most visited move; above 0 samples moves by visits^(1/T).</summary>
     public double Temperature { get; init; }
 
+    /// <summary>
+    /// Score a position inside the tree that has occurred before in the game or the line (not yet the rules' fourth time)
+    /// as a draw, so that the search steers out of cycles it is winning and into them when losing. The rules' own
+    /// sennichite and perpetual check are scored exactly either way.
+    /// </summary>
+    public bool RepetitionIsDraw { get; init; } = true;
+
     /// <summary>Keep the subtree of the moves actually played for the next search.</summary>
     public bool ReuseTree { get; init; } = true;
 

@@ -68,12 +68,13 @@ public class PuctSearchTests
     public async Task VisitCountsAddUpToThePlayouts()
     {
         var evaluator = new StubEvaluator(value: p => (p.Hash % 7 - 3) / 10f);
-        var search = new PuctSearch(evaluator, new SearchOptions { Playouts = 200, Batch = 8 }, seed: 5);
+        // Without repetition draws, no position within reach is terminal: every playout is one evaluation.
+        var search = new PuctSearch(evaluator, new SearchOptions { Playouts = 200, Batch = 8, RepetitionIsDraw = false }, seed: 5);
         var result = await Search(search, new Game());
         Assert.Equal(200, result.Playouts);
         Assert.Equal(201, result.RootVisits); // the root's own evaluation
         Assert.Equal(200, result.RootMoves.Sum(m => m.Visits));
-        Assert.Equal(201, evaluator.Calls); // no terminal position within reach: every playout is one evaluation
+        Assert.Equal(201, evaluator.Calls);
         Assert.Equal(result.RootMoves.Max(m => m.Visits), result.RootMoves.Single(m => m.Move == result.Move).Visits);
         Assert.InRange(result.MaxDepth, 1, 200);
         Assert.True(result.Nodes > 30, $"nodes {result.Nodes}");
@@ -154,6 +155,23 @@ public class PuctSearchTests
         Assert.Equal(drawChosen, result.Move == draw);
         Assert.False(game.IsOver); // the caller's game is untouched
         Assert.Equal(ThreeTimes.Length, game.Plies);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ARepetitionInsideTheTreeIsADrawWhenAsked(bool repetitionIsDraw)
+    {
+        // White's 4b5a brings back the start position (its second occurrence); every other line is worth +0.5 to White.
+        var game = GameOf(Position.StartSfen, "5i4h", "5a4b", "4h5i");
+        var back = M("4b5a");
+        var search = new PuctSearch(new StubEvaluator(value: p => p.SideToMove == Color.White ? 0.5f : -0.5f),
+            new SearchOptions { Playouts = 400, RepetitionIsDraw = repetitionIsDraw }, seed: 4);
+        var result = await Search(search, game);
+        var repeat = result.RootMoves.Single(m => m.Move == back);
+        Assert.True(repeat.Visits > 0);
+        if (repetitionIsDraw) Assert.Equal(0f, repeat.Q);
+        else Assert.InRange(repeat.Q, 0.3f, 0.5f); // valued by the stub (deeper lines may end otherwise)
     }
 
     [Fact]
