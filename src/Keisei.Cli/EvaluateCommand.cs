@@ -12,6 +12,7 @@ using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Inference;
 using Keisei.Neural.Models;
 using Keisei.Neural.Native;
+using Keisei.Search;
 using Keisei.Shogi;
 using Keisei.Usi;
 using Microsoft.Extensions.Logging;
@@ -71,6 +72,15 @@ internal static class EvaluateCommand
         var resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." }
             .InRange(1, long.MaxValue);
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
+        var agentSearch = new Option<string?>("--agent-search")
+        {
+            Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes " +
+                "(e.g. playouts=200,cpuct=1.25). Settings are part of its name and identity.",
+        };
+        var opponentSearch = new Option<string?>("--opponent-search")
+        {
+            Description = "Every ckpt: opponent plays through PUCT search with these key=value,... settings (as --agent-search).",
+        };
         var report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
 
         var command = new Command("evaluate",
@@ -78,7 +88,7 @@ internal static class EvaluateCommand
             "Running the same command again resumes an interrupted evaluation.")
         {
             agent, agentName, strategy, opponents, opponentNames, games, concurrency, openings, shuffle, sprt, db, config, set, seed, maxPlies, moveTimeout, gameTimeout,
-            temperature, resignValue, usiLimit, usiOption, usiReadyTimeout, device, resume, json, report,
+            temperature, resignValue, usiLimit, usiOption, usiReadyTimeout, device, resume, json, report, agentSearch, opponentSearch,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -157,11 +167,19 @@ internal static class EvaluateCommand
                 StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(db)!)),
             };
 
-            await using var participants = new ParticipantResolver(neural, usi, logger);
+            var agentSearchOptions = ParseSearch(result.GetValue(agentSearch), "--agent-search");
+            var opponentSearchOptions = ParseSearch(result.GetValue(opponentSearch), "--opponent-search");
+            // An unnamed ckpt: opponent that searches is another participant than its plain policy: its name says so.
+            if (opponentSearchOptions is not null)
+                for (int i = 0; i < opponentSpecs.Count; i++)
+                    if (opponentSpecs[i] is { Kind: ParticipantKind.Checkpoint, NameIsDerived: true } plain)
+                        opponentSpecs[i] = plain with { Name = plain.Name + NeuralPlayerFactory.SearchSuffix(opponentSearchOptions) };
+            await using var participants = new ParticipantResolver(WithSearch(neural, opponentSearchOptions, jobs), usi, logger);
             string agentText = result.GetValue(agent)!;
             IPlayerFactory agentFactory;
             if (agentText is "random" or "heuristic" || agentText.StartsWith("usi:", StringComparison.Ordinal))
             {
+                if (agentSearchOptions is not null) throw new UserInputException($"--agent-search: applies to a checkpoint agent, found --agent '{agentText}'");
                 var parsed = Wrap(() => OpponentSpec.Parse(agentText, "--agent"));
                 var spec = result.GetValue(agentName) is { } given ? parsed.Named(given) : parsed with { Name = $"agent-{parsed.Name}" }; // keyed apart from the same engine as an opponent
                 try
@@ -180,7 +198,7 @@ internal static class EvaluateCommand
                 string path = CliPaths.InputFile("--agent", agentText.StartsWith("ckpt:", StringComparison.Ordinal) ? agentText[5..] : agentText);
                 try
                 {
-                    agentFactory = NeuralPlayerFactory.FromCheckpoint(path, result.GetValue(agentName), neural, logger);
+                    agentFactory = NeuralPlayerFactory.FromCheckpoint(path, result.GetValue(agentName), WithSearch(neural, agentSearchOptions, jobs), logger);
                 }
                 catch (CheckpointException e)
                 {
@@ -290,6 +308,23 @@ internal static class EvaluateCommand
         }
         return result;
     }
+
+    private static SearchOptions? ParseSearch(string? text, string option)
+    {
+        if (text is null) return null;
+        try
+        {
+            return SearchOptions.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UserInputException($"{option}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Network options of a search player: each game sends <c>batch</c> leaves at once, so the batcher gathers that many per game.</summary>
+    private static NeuralPlayOptions WithSearch(NeuralPlayOptions neural, SearchOptions? search, int jobs) =>
+        search is null ? neural : neural with { Search = search, Batcher = neural.Batcher with { MaxBatch = Math.Max(1, jobs * search.Batch) } };
 
     private static T Wrap<T>(Func<T> action)
     {

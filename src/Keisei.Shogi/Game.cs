@@ -162,6 +162,23 @@ public sealed class Game
         if (Rules.MaxPlies > 0 && _moves.Count >= Rules.MaxPlies) End(GameResult.Draw, TerminationReason.MaxMoves);
     }
 
+    /// <summary>
+    /// Takes back the last move (searches walk a tree through one game); the game is ongoing again, since a move was
+    /// played from the position it returns to. Not for games ended by resignation, declaration, forfeit or abort.
+    /// </summary>
+    public void Undo()
+    {
+        if (_moves.Count == 0) throw new InvalidOperationException("No move to take back.");
+        if (Termination is not (TerminationReason.None or TerminationReason.Checkmate or TerminationReason.Sennichite
+            or TerminationReason.PerpetualCheck or TerminationReason.MaxMoves))
+            throw new InvalidOperationException($"A game ended by {Termination} cannot be taken back.");
+        Position.UndoMove();
+        _moves.RemoveAt(_moves.Count - 1);
+        _hashes.RemoveAt(_hashes.Count - 1);
+        _checkAfter.RemoveAt(_checkAfter.Count - 1);
+        End(GameResult.Ongoing, TerminationReason.None);
+    }
+
     /// <summary>How many times the current position (board, hands, side) has occurred in this game, this one included.</summary>
     public int RepetitionCount()
     {

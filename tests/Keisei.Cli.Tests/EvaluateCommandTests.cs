@@ -37,6 +37,28 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public void SearchSettingsArePartOfTheAgentsIdentity()
+    {
+        string ckpt = QuickCheckpoint();
+        foreach (string settings in new[] { "playouts=4,batch=2", "playouts=8,batch=2" })
+        {
+            var result = CliRunner.Run("evaluate", "--agent", ckpt, "--agent-search", settings, "--opponent", $"ckpt:{ckpt}",
+                "--opponent-search", "playouts=2", "--games", "2", "--max-plies", "16", "--db", PathOf("s.db"), "--json");
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            using var doc = JsonDocument.Parse(result.Stdout);
+            Assert.Equal(2, doc.RootElement.GetProperty("played_games").GetInt32());
+        }
+        var rate = CliRunner.Run("rate", "--db", PathOf("s.db"), "--json");
+        Assert.Equal(0, rate.ExitCode);
+        using var players = JsonDocument.Parse(rate.Stdout);
+        var names = players.RootElement.GetProperty("players").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToList();
+        Assert.Equal(3, names.Count);
+        Assert.Contains(names, n => n.EndsWith("@search(playouts=4,batch=2)", StringComparison.Ordinal));
+        Assert.Contains(names, n => n.EndsWith("@search(playouts=8,batch=2)", StringComparison.Ordinal));
+        Assert.Contains("quick@search(playouts=2)", names);
+    }
+
+    [Fact]
     public void RateAndExportWorkOnTheStoredGames()
     {
         Assert.Equal(0, CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", "random", "--games", "4", "--max-plies", "80", "--db", PathOf("b.db")).ExitCode);
@@ -70,6 +92,9 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData("--strategy", "tournement", "did you mean 'tournament'")]
     [InlineData("--opponent", "stockfish", "expected random, heuristic, ckpt:<path> or usi:")]
     [InlineData("--sprt", "elo0=0,elo1=x", "elo1")]
+    [InlineData("--agent-search", "depth=3", "--agent-search: unknown key 'depth'")]
+    [InlineData("--opponent-search", "playouts=0", "--opponent-search: key 'playouts' expects an integer of at least 1, found '0'")]
+    [InlineData("--agent-search", "playouts=5", "--agent-search: applies to a checkpoint agent, found --agent 'heuristic'")]
     public void BadOptionsExitWithTwoAndSayWhy(string option, string value, string expected)
     {
         var result = CliRunner.Run("evaluate", "--agent", "heuristic", "--opponent", "random", option, value, "--db", PathOf("c.db"));

@@ -28,6 +28,36 @@ public class GameTests
     }
 
     [Fact]
+    public void UndoTakesBackAMateAndTheGameIsOngoingAgain()
+    {
+        var game = new Game(startSfen: "8k/9/8P/9/9/9/9/9/4K4 b G 1");
+        string before = game.Position.ToSfen();
+        PlayAll(game, "G*1b");
+        Assert.True(game.IsOver);
+        game.Undo();
+        Assert.False(game.IsOver);
+        Assert.Equal(TerminationReason.None, game.Termination);
+        Assert.Equal(before, game.Position.ToSfen());
+        Assert.Empty(game.Moves);
+        Assert.Throws<InvalidOperationException>(game.Undo);
+        PlayAll(game, "G*1b");
+        Assert.Equal(GameResult.BlackWin, game.Result);
+    }
+
+    [Fact]
+    public void UndoForgetsTheTakenBackPositionForRepetition()
+    {
+        var game = new Game();
+        PlayAll(game, "5i4h", "5a4b", "4h5i", "4b5a");
+        Assert.Equal(2, game.RepetitionCount());
+        game.Undo();
+        game.Undo();
+        Assert.Equal(1, game.RepetitionCount());
+        game.Resign(Color.Black);
+        Assert.Throws<InvalidOperationException>(game.Undo);
+    }
+
+    [Fact]
     public void CheckmateByWhiteEndsTheGameAsAWhiteWin()
     {
         // The same mate turned 180°.

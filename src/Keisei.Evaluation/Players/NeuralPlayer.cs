@@ -2,6 +2,7 @@ using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Inference;
 using Keisei.Neural.Models;
+using Keisei.Search;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -18,6 +19,9 @@ public sealed record NeuralPlayOptions
     public int MaxMovesPerGame { get; init; } = 500;
 
     public InferenceBatcherOptions Batcher { get; init; } = new();
+
+    /// <summary>When set, the network plays through PUCT search with these settings (<see cref="SearchPlayer"/>); <see cref="Temperature"/> is then unused.</summary>
+    public SearchOptions? Search { get; init; }
 }
 
 /// <summary>Plays a network's policy; asks the participant's shared <see cref="InferenceBatcher"/> for each move.</summary>
@@ -86,15 +90,27 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
     public static NeuralPlayerFactory FromCheckpoint(string path, string? name = null, NeuralPlayOptions? options = null, ILogger? logger = null)
     {
         var checkpoint = CheckpointFile.Load(path);
-        // Sampling plays differently from greedy play, so it is a different participant (name and plan key).
+        // Sampling plays differently from greedy play, so it is a different participant (name and plan key); so does search.
         double temperature = options?.Temperature ?? 0;
-        string suffix = temperature > 0 ? FormattableString.Invariant($"@T{temperature:0.###}") : "";
+        string suffix = options?.Search is { } search ? SearchSuffix(search)
+            : temperature > 0 ? FormattableString.Invariant($"@T{temperature:0.###}") : "";
+        string details = checkpoint.Info.Model.Describe() + (options?.Search is { } s ? $" search {s.Describe()}" : suffix);
         var descriptor = new PlayerDescriptor(
             name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}{suffix}", "checkpoint",
-            Path.GetFullPath(path), checkpoint.Sha256, Details: checkpoint.Info.Model.Describe() + suffix);
+            Path.GetFullPath(path), checkpoint.Sha256, Details: details);
         var device = options?.Batcher.Device ?? torch.CPU;
         if (device.type != DeviceType.CPU) checkpoint.Model.to(device);
         return new NeuralPlayerFactory(checkpoint.Model, descriptor, options, ownsModel: true, logger);
+    }
+
+    /// <summary>The name suffix of a search player: <c>@search(playouts=N)</c> plus every setting that differs from its default.</summary>
+    public static string SearchSuffix(SearchOptions search)
+    {
+        var defaults = new SearchOptions();
+        string all = search.Describe(), standard = (defaults with { Playouts = search.Playouts }).Describe();
+        var changed = all.Split(',').Zip(standard.Split(',')).Where(p => p.First != p.Second || p.First.StartsWith("playouts=", StringComparison.Ordinal))
+            .Select(p => p.First);
+        return $"@search({string.Join(',', changed)})";
     }
 
     public PlayerDescriptor Descriptor { get; }
@@ -103,7 +119,9 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
     public InferenceBatcher Batcher => _batcher;
 
     public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IPlayer>(new NeuralPlayer(_batcher, _options, gameSeed));
+        ValueTask.FromResult<IPlayer>(_options.Search is { } search
+            ? new SearchPlayer(new BatcherLeafEvaluator(_batcher), search with { MaxMovesPerGame = _options.MaxMovesPerGame }, gameSeed)
+            : new NeuralPlayer(_batcher, _options, gameSeed));
 
     public async ValueTask DisposeAsync()
     {
