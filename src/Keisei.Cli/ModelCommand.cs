@@ -135,7 +135,7 @@ internal static class ModelSettings
     {
         foreach (string assignment in assignments)
         {
-            string key = Keisei.Evaluation.KeyValues.Pair(assignment)?.Key ?? assignment.Trim();
+            string key = Keisei.Shogi.KeyValues.Pair(assignment)?.Key ?? assignment.Trim();
             if (!key.StartsWith("model.", StringComparison.Ordinal) && key != "env.observation")
                 throw new UserInputException($"--set '{assignment}': only model.* keys and env.observation can be set here");
             if (key == "model.model_type")

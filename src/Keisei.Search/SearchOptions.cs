@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keisei.Shogi;
 
 namespace Keisei.Search;
 
@@ -66,14 +67,8 @@ public sealed record SearchOptions
     public static SearchOptions Parse(string text)
     {
         var options = new SearchOptions();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        foreach (var (key, value) in KeyValues.List(text, "search setting", Keys.Keys.ToList()))
         {
-            int eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new FormatException($"expected key=value, found '{part}'");
-            string key = part[..eq].Trim(), value = part[(eq + 1)..].Trim();
-            if (!Keys.ContainsKey(key)) throw new FormatException($"unknown key '{key}' (expected one of {string.Join(", ", Keys.Keys)})");
-            if (!seen.Add(key)) throw new FormatException($"key '{key}' given twice");
             options = key switch
             {
                 "playouts" => options with { Playouts = Int(key, value, 1) },

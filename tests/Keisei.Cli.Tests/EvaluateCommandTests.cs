@@ -92,7 +92,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [InlineData("--strategy", "tournement", "did you mean 'tournament'")]
     [InlineData("--opponent", "stockfish", "expected random, heuristic, ckpt:<path> or usi:")]
     [InlineData("--sprt", "elo0=0,elo1=x", "elo1")]
-    [InlineData("--agent-search", "depth=3", "--agent-search: unknown key 'depth'")]
+    [InlineData("--agent-search", "depth=3", "--agent-search: unknown search setting 'depth'")]
     [InlineData("--opponent-search", "playouts=0", "--opponent-search: key 'playouts' expects an integer of at least 1, found '0'")]
     [InlineData("--agent-search", "playouts=5", "--agent-search: applies to a checkpoint agent, found --agent 'heuristic'")]
     public void BadOptionsExitWithTwoAndSayWhy(string option, string value, string expected)

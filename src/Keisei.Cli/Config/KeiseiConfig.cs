@@ -249,7 +249,7 @@ public sealed class KeiseiConfig
         foreach (string assignment in overrides)
         {
             string where = $"--set {assignment}";
-            var pair = Keisei.Evaluation.KeyValues.Pair(assignment);
+            var pair = Keisei.Shogi.KeyValues.Pair(assignment);
             string key = pair?.Key ?? "";
             string[] parts = key.Split('.');
             if (pair is null || parts.Any(p => p.Length == 0))

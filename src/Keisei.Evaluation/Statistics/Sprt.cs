@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keisei.Shogi;
 
 namespace Keisei.Evaluation.Statistics;
 

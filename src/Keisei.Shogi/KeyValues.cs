@@ -1,4 +1,4 @@
-namespace Keisei.Evaluation;
+namespace Keisei.Shogi;
 
 /// <summary>
 /// The one reader of <c>key=value</c> text given on the command line: a single pair (<c>--set</c>, <c>--usi-option</c>,
@@ -27,7 +27,7 @@ public static class KeyValues
         {
             string part = raw.Trim();
             if (part.Length == 0) throw new FormatException($"{what}s '{text}' contain an empty entry");
-            if (Pair(part) is not { } pair) throw new FormatException($"{what} '{part}' has no '='");
+            if (Pair(part) is not { } pair) throw new FormatException($"{what} '{part}' has no '=' (expected key=value)");
             string key = pair.Key.ToLowerInvariant();
             if (!known.Contains(key)) throw new FormatException($"unknown {what} '{pair.Key}' (known: {string.Join(", ", known)})");
             if (pairs.Any(p => p.Key == key)) throw new FormatException($"{what} '{key}' is given twice");
