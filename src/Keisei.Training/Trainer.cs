@@ -42,16 +42,6 @@ public sealed record IterationTiming(TimeSpan Engine, TimeSpan Encoding, TimeSpa
     public TimeSpan Total => Engine + Encoding + Inference + Update;
 }
 
-/// <summary>Hooks called by the training loop; an evaluation callback hands the weights to the evaluation service from here.</summary>
-public interface ITrainingCallback
-{
-    /// <summary>After every PPO update (the weights are those after the update). Must return quickly.</summary>
-    ValueTask OnUpdateAsync(Trainer trainer, TrainingStatus status, CancellationToken cancellationToken);
-
-    /// <summary>After a checkpoint file was written.</summary>
-    ValueTask OnCheckpointAsync(Trainer trainer, string path, long timesteps, CancellationToken cancellationToken);
-}
-
 /// <summary>How a training run ended.</summary>
 public sealed record TrainingResult(long Timesteps, int Updates, long Episodes, string FinalCheckpoint, bool Interrupted, TimeSpan Elapsed);
 
