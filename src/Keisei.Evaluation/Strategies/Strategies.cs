@@ -49,6 +49,16 @@ public abstract class EvaluationStrategy
     /// <summary>Games rounded up to an even number when they are played in colour-swapped pairs.</summary>
     protected static int Even(int games, bool pairs) => pairs && games % 2 == 1 ? games + 1 : games;
 
+    /// <summary>Every pair of the agent and <paramref name="pool"/>: the agent against each, then each opponent against each later one.</summary>
+    protected static List<Matchup> RoundRobin(IReadOnlyList<OpponentSpec> pool, int games, IReadOnlyList<Opening> openings)
+    {
+        var plan = pool.Select(o => new Matchup(null, o, games, openings)).ToList();
+        for (int i = 0; i < pool.Count; i++)
+            for (int j = i + 1; j < pool.Count; j++)
+                plan.Add(new Matchup(pool[i], pool[j], games, openings));
+        return plan;
+    }
+
     /// <summary>The opponents of the command line, or the one named in the parameters.</summary>
     protected static IReadOnlyList<OpponentSpec> PoolOrDefault(ParamReader p, string key, PlanContext context)
     {
@@ -125,12 +135,7 @@ public sealed class TournamentStrategy : EvaluationStrategy
         bool roundRobin = _p.String("mode", "gauntlet") == "round_robin";
         int matches = roundRobin ? (pool.Count + 1) * pool.Count / 2 : pool.Count;
         int perMatch = Even(_p.OptionalInt("num_games_per_opponent", 1) ?? Math.Max(1, (context.NumGames + matches - 1) / matches), true);
-        var plan = pool.Select(o => new Matchup(null, o, perMatch, context.Openings)).ToList();
-        if (roundRobin)
-            for (int i = 0; i < pool.Count; i++)
-                for (int j = i + 1; j < pool.Count; j++)
-                    plan.Add(new Matchup(pool[i], pool[j], perMatch, context.Openings));
-        return plan;
+        return roundRobin ? RoundRobin(pool, perMatch, context.Openings) : pool.Select(o => new Matchup(null, o, perMatch, context.Openings)).ToList();
     }
 }
 
@@ -255,11 +260,7 @@ public sealed class CustomStrategy : EvaluationStrategy
             var pool = named.Values.ToList();
             if (pool.Count == 0) throw new EvaluationConfigException($"{_p.Path}.custom_opponents: round_robin needs opponents");
             int games = Even(_p.Int("games_per_opponent", 1, 1), true);
-            var plan = pool.Select(o => new Matchup(null, o, games, context.Openings)).ToList();
-            for (int i = 0; i < pool.Count; i++)
-                for (int j = i + 1; j < pool.Count; j++)
-                    plan.Add(new Matchup(pool[i], pool[j], games, context.Openings));
-            return plan;
+            return RoundRobin(pool, games, context.Openings);
         }
 
         var sequence = _p.List("custom_sequence");
