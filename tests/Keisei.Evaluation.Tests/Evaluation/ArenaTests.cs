@@ -249,7 +249,6 @@ public class ArenaTests
         });
         var games = Pairs(broken, new RandomPlayerFactory("random"), 1);
         games.AddRange(Pairs(slow, new RandomPlayerFactory("other"), 20).Select(g => g with { Index = g.Index + 2, PairIndex = g.PairIndex + 1 }));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var played = new List<PlayedGame>();
         var e = await Assert.ThrowsAsync<NonFiniteOutputException>(() => new MatchArena(new ArenaOptions { Concurrency = 4, Rules = new GameRules { MaxPlies = 300 } })
             .RunAsync(games, (g, _) => { lock (played) played.Add(g); return ValueTask.CompletedTask; }, CancellationToken.None));
