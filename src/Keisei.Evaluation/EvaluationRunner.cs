@@ -6,6 +6,7 @@ using Keisei.Evaluation.Players;
 using Keisei.Evaluation.Statistics;
 using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
+using Keisei.Evaluation.Throttling;
 using Keisei.Neural.Models;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging;

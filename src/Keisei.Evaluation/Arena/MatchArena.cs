@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Throttling;
 using Keisei.Neural.Models;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging;
@@ -80,6 +81,7 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
         CancellationToken cancellationToken)
     {
         int next = -1;
+        using var allTaken = new CancellationTokenSource(); // cancelled once the last game is taken: idle slots stop waiting
         using var gate = new SemaphoreSlim(1, 1);
         using var broken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         async Task Guarded(int slot)
@@ -98,10 +100,22 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                // An adaptive throttle may idle this slot, or have it rest after each game in proportion to the game's length.
-                while (throttle is not null && slot >= throttle.Concurrency && !cancellationToken.IsCancellationRequested && Volatile.Read(ref next) + 1 < games.Count)
-                    await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+                // An adaptive throttle may idle this slot (until it allows more games at once, or every game is taken), or have it
+                // rest after each game in proportion to the game's length.
+                if (throttle is not null && slot >= throttle.Concurrency)
+                {
+                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, allTaken.Token);
+                    try
+                    {
+                        await throttle.WaitForSlotAsync(slot, wake.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        if (cancellationToken.IsCancellationRequested) return;
+                    }
+                }
                 int i = Interlocked.Increment(ref next);
+                if (i >= games.Count - 1) await allTaken.CancelAsync().ConfigureAwait(false);
                 if (i >= games.Count) return;
                 var played = await PlayAsync(games[i], cancellationToken).ConfigureAwait(false);
                 if (played is null) return;

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
 using Keisei.Evaluation.Storage;
+using Keisei.Evaluation.Throttling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -110,6 +111,9 @@ public sealed class EvaluationService : IAsyncDisposable
     private readonly Histogram<double> _latencyHistogram, _stallHistogram;
     private readonly List<double> _stalls = [], _impacts = [];
     private int _inFlight;
+
+    // Set by a shutdown that waits for the queue to drain; completed when nothing is pending or running.
+    private TaskCompletionSource? _drained;
     private long _skipped, _violations;
     private bool _accepting = true;
 
@@ -296,7 +300,11 @@ public sealed class EvaluationService : IAsyncDisposable
             }
             finally
             {
-                lock (_lock) _inFlight--;
+                lock (_lock)
+                {
+                    _inFlight--;
+                    if (_pending.Count == 0 && _inFlight == 0) _drained?.TrySetResult();
+                }
             }
         }
     }
@@ -416,12 +424,15 @@ public sealed class EvaluationService : IAsyncDisposable
         foreach (var job in dropped) Discard(job);
         if (!cancelRunning)
         {
-            while (true)
+            Task drained;
+            lock (_lock)
             {
-                lock (_lock)
-                    if (_pending.Count == 0 && _inFlight == 0) break;
-                await Task.Delay(20).ConfigureAwait(false);
+                // No new request is accepted now, so once idle the service stays idle.
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_pending.Count == 0 && _inFlight == 0) _drained.TrySetResult();
+                drained = _drained.Task;
             }
+            await drained.ConfigureAwait(false);
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);

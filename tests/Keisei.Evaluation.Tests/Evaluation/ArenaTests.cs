@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Throttling;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
 using Keisei.Neural.Models;

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Throttling;
 using System.Diagnostics;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Service;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Keisei.Evaluation.Service;
+namespace Keisei.Evaluation.Throttling;
 
 /// <summary>
 /// Training throughput per update (timesteps per second of the whole update: self-play and learning) and the time windows
@@ -45,6 +45,9 @@ public sealed class ThroughputMonitor(bool alternate = false)
     private double _quietSum, _busySum;
     private int _quietCount, _busyCount;
     private bool _finished, _turn = true;
+
+    // Completed (and replaced) whenever a sample is recorded or training finishes: what EndWindowAsync waits on.
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Evaluations play only in every other training update; the updates between are their baseline.</summary>
     public bool Alternate { get; } = alternate;
@@ -101,6 +104,7 @@ public sealed class ThroughputMonitor(bool alternate = false)
                 _turn = !_turn;
                 turn = _turn;
             }
+            SignalChangedLocked();
         }
         if (impact is { } i) ImpactSampled?.Invoke(i);
         if (turn is { } t) TurnChanged?.Invoke(t);
@@ -113,6 +117,7 @@ public sealed class ThroughputMonitor(bool alternate = false)
         {
             _finished = true;
             _turn = true;
+            SignalChangedLocked();
         }
         TurnChanged?.Invoke(true);
         Finished?.Invoke();
@@ -152,20 +157,34 @@ public sealed class ThroughputMonitor(bool alternate = false)
         EndWindow(id, end);
         long deadline;
         lock (_lock) deadline = end + (_samples.Count == 0 ? 0 : (long)(PatienceUpdates * _samples[^1].Duration)) + Stopwatch.Frequency;
-        while (Stopwatch.GetTimestamp() < deadline && !cancellationToken.IsCancellationRequested)
+        while (!cancellationToken.IsCancellationRequested)
         {
+            Task changed;
             lock (_lock)
+            {
                 if (_finished || _samples.Count == 0 || _samples[^1].Start >= end) break;
+                changed = _changed.Task;
+            }
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (left <= TimeSpan.Zero) break;
             try
             {
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                // Woken by the next recorded update (or the end of training), or given up at the deadline.
+                await changed.WaitAsync(left, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
             {
                 break;
             }
         }
         return Impact(id);
+    }
+
+    private void SignalChangedLocked()
+    {
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Keisei.Evaluation.Arena;
+namespace Keisei.Evaluation.Throttling;
 
 /// <summary>
 /// Limits an evaluation applies to itself, adapted to its measured training impact: the games it plays at once, and its
@@ -30,6 +30,9 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
     private double _duty = 1;
     private TaskCompletionSource _turn = Open();
 
+    // Completed (and replaced) whenever Concurrency changes: what an idle game slot waits on.
+    private TaskCompletionSource _concurrencyChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Games an evaluation may play at the same time now.</summary>
     public int Concurrency => Volatile.Read(ref _concurrency);
 
@@ -45,7 +48,7 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
         return open;
     }
 
-    /// <summary>Whether games may make moves now (see <see cref="Service.ThroughputMonitor.Alternate"/>).</summary>
+    /// <summary>Whether games may make moves now (see <see cref="ThroughputMonitor.Alternate"/>).</summary>
     public bool MayPlay
     {
         get
@@ -72,12 +75,36 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
         return turn.IsCompleted ? Task.CompletedTask : turn.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Completes once game slot <paramref name="slot"/> (0-based) may play, i.e. <see cref="Concurrency"/> exceeds it.</summary>
+    public async Task WaitForSlotAsync(int slot, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                if (slot < _concurrency) return;
+                changed = _concurrencyChanged.Task;
+            }
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void SetConcurrencyLocked(int concurrency)
+    {
+        if (concurrency == _concurrency) return;
+        _concurrency = concurrency;
+        var changed = _concurrencyChanged;
+        _concurrencyChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
     /// <summary>Lifts every limit (training has ended: there is nothing left to protect): all games at once, no rests, turn open.</summary>
     public void Release()
     {
         lock (_lock)
         {
-            _concurrency = MaxConcurrency;
+            SetConcurrencyLocked(MaxConcurrency);
             _duty = 1;
             _samples.Clear();
         }
@@ -116,7 +143,7 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
             if (mean - error > target)
             {
                 // Clearly above: halve the load (games at once first, then duty).
-                if (_concurrency > 1) _concurrency = Math.Max(1, _concurrency / 2);
+                if (_concurrency > 1) SetConcurrencyLocked(Math.Max(1, _concurrency / 2));
                 else _duty = Math.Max(MinDuty, _duty / 2);
                 change = "above";
             }
@@ -124,7 +151,7 @@ public sealed class EvaluationThrottle(int maxConcurrency = 8)
             {
                 // Clearly below, even after one step up: raise the load (duty first, then games at once).
                 if (_duty < 1) _duty = Math.Min(1, _duty * 1.5);
-                else _concurrency = Math.Min(MaxConcurrency, _concurrency + 1);
+                else SetConcurrencyLocked(Math.Min(MaxConcurrency, _concurrency + 1));
                 change = "below";
             }
             if (concurrency == _concurrency && duty == _duty) change = null;

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Throttling;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Service;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -118,5 +119,24 @@ public class ThrottleTests(ITestOutputHelper output)
         for (int i = 0; i < 20; i++) throttle.Adapt(1, Target, NullLogger.Instance);
         Assert.Equal(EvaluationThrottle.MinDuty, throttle.Duty);
         Assert.Equal(EvaluationThrottle.MaxPause, throttle.PauseAfter(TimeSpan.FromHours(1)));
+    }
+
+    /// <summary>An idle game slot is woken by the change that lets it play, not by polling: and only by such a change.</summary>
+    [Fact]
+    public async Task AnIdleSlotWakesWhenTheThrottleAllowsIt()
+    {
+        var throttle = new EvaluationThrottle(maxConcurrency: 4);
+        for (int i = 0; i < 40 && throttle.Concurrency > 1; i++) throttle.Adapt(1, Target, NullLogger.Instance);
+        Assert.Equal(1, throttle.Concurrency);
+        var slot2 = throttle.WaitForSlotAsync(2, CancellationToken.None);
+        Assert.True(throttle.WaitForSlotAsync(0, CancellationToken.None).IsCompletedSuccessfully); // slot 0 may always play
+        Assert.False(slot2.IsCompleted);
+        throttle.Release();
+        await slot2.WaitAsync(TimeSpan.FromSeconds(30)); // a hang guard only: Release completes it at once
+        using var cancel = new CancellationTokenSource();
+        for (int i = 0; i < 40 && throttle.Concurrency > 1; i++) throttle.Adapt(1, Target, NullLogger.Instance);
+        var idle = throttle.WaitForSlotAsync(3, cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => idle);
     }
 }
