@@ -181,7 +181,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    private static string Identity(PlayerDescriptor d) => $"{d.Name}/{d.Kind}/{d.CheckpointSha256}/{d.EngineCommand}/{d.Details}";
+    private static string Identity(PlayerDescriptor d) => $"{d.Name}/{SnakeCaseName.Of(d.Kind)}/{d.CheckpointSha256}/{d.EngineCommand}/{d.Details}";
 
     private string PlanJson(EvaluationRequest request, IReadOnlyList<Matchup> matchups) => JsonSerializer.Serialize(new
     {

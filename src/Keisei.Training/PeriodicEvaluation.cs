@@ -152,7 +152,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
                 copy.load_state_dict(weights);
                 foreach (var tensor in weights.Values) tensor.Dispose();
                 copy.eval();
-                return ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(copy, new PlayerDescriptor(name, "snapshot", Details: config.Describe()),
+                return ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(copy, new PlayerDescriptor(name, ParticipantKind.Snapshot, Details: config.Describe()),
                     _options.Neural, ownsModel: true));
             },
             agent => Request(agent, Opponents(), "tournament", new Dictionary<string, object?> { ["num_games_per_opponent"] = (long)_options.GamesPerOpponent }),

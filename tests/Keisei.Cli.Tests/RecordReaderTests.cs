@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using System.Diagnostics;
 using System.Text.Json;
 using Keisei.Evaluation.Players;
@@ -163,8 +164,8 @@ public sealed class RecordReaderTests : IDisposable
         string db = Path.Combine(_dir, "games.db");
         using (var store = ResultsStore.Open(db))
         {
-            long black = store.EnsurePlayer(new PlayerDescriptor(BlackName, "test"));
-            long white = store.EnsurePlayer(new PlayerDescriptor(WhiteName, "test"));
+            long black = store.EnsurePlayer(new PlayerDescriptor(BlackName, ParticipantKind.Random));
+            long white = store.EnsurePlayer(new PlayerDescriptor(WhiteName, ParticipantKind.Random));
             long evaluation = store.FindOrCreateEvaluation("records", black, "single_opponent", "{}", cases.Count).Evaluation.Id;
             for (int i = 0; i < cases.Count; i++)
             {

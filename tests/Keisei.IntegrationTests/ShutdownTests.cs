@@ -49,7 +49,7 @@ public sealed class ShutdownTests : TempDirectoryTest
         var config = new ModelConfig { Architecture = ModelConfig.Quick, Channels = 4, Layers = 0 };
         int jobs = 0;
         EvaluationJob Job(string name) => new(name, ++jobs,
-            _ => ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(PolicyValueModel.Create(config, 1), new PlayerDescriptor(name, "snapshot"),
+            _ => ValueTask.FromResult<IPlayerFactory>(new NeuralPlayerFactory(PolicyValueModel.Create(config, 1), new PlayerDescriptor(name, ParticipantKind.Snapshot),
                 new NeuralPlayOptions { MaxMovesPerGame = 60 }, ownsModel: true)),
             agent => Support.Tournament(agent, [engine], 2, arena));
         try

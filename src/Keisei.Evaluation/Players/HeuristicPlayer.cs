@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
 
 namespace Keisei.Evaluation.Players;
@@ -82,7 +83,7 @@ public sealed class HeuristicPlayer(int seed) : SimplePlayer
 /// <summary>Makes <see cref="HeuristicPlayer"/>s.</summary>
 public sealed class HeuristicPlayerFactory(string name = "heuristic") : IPlayerFactory
 {
-    public PlayerDescriptor Descriptor { get; } = new(name, "heuristic");
+    public PlayerDescriptor Descriptor { get; } = new(name, ParticipantKind.Heuristic);
 
     public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken) => ValueTask.FromResult<IPlayer>(new HeuristicPlayer(gameSeed));
 

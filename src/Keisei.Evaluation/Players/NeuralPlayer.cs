@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Encoding;
 using Keisei.Neural.Inference;
@@ -96,7 +97,7 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
             : temperature > 0 ? FormattableString.Invariant($"@T{temperature:0.###}") : "";
         string details = checkpoint.Info.Model.Describe() + (options?.Search is { } s ? $" search {s.Describe()}" : suffix);
         var descriptor = new PlayerDescriptor(
-            name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}{suffix}", "checkpoint",
+            name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}{suffix}", ParticipantKind.Checkpoint,
             Path.GetFullPath(path), checkpoint.Sha256, Details: details);
         var device = options?.Batcher.Device ?? torch.CPU;
         if (device.type != DeviceType.CPU) checkpoint.Model.to(device);

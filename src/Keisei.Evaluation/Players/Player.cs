@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
 
 namespace Keisei.Evaluation.Players;
@@ -65,7 +66,7 @@ public interface IPlayerFactory : IAsyncDisposable
 }
 
 /// <summary>Identity of a participant: unique name, kind, and what it is (checkpoint path and hash, or engine command).</summary>
-public sealed record PlayerDescriptor(string Name, string Kind, string? CheckpointPath = null, string? CheckpointSha256 = null,
+public sealed record PlayerDescriptor(string Name, ParticipantKind Kind, string? CheckpointPath = null, string? CheckpointSha256 = null,
     string? EngineCommand = null, string? Details = null);
 
 /// <summary>Base for players that decide synchronously and need no per-game setup.</summary>

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
 
 namespace Keisei.Evaluation.Players;
@@ -18,7 +19,7 @@ public sealed class RandomPlayer(int seed) : SimplePlayer
 /// <summary>Makes <see cref="RandomPlayer"/>s.</summary>
 public sealed class RandomPlayerFactory(string name = "random") : IPlayerFactory
 {
-    public PlayerDescriptor Descriptor { get; } = new(name, "random");
+    public PlayerDescriptor Descriptor { get; } = new(name, ParticipantKind.Random);
 
     public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken) => ValueTask.FromResult<IPlayer>(new RandomPlayer(gameSeed));
 

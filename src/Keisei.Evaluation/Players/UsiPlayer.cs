@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
 using Keisei.Usi;
 using Microsoft.Extensions.Logging;
@@ -154,7 +155,7 @@ public sealed class UsiPlayerFactory : IPlayerFactory
         }
         string engineName = string.IsNullOrWhiteSpace(idName) ? program : idName.Trim();
         string details = $"id name: {idName ?? "(none)"}; author: {author ?? "(none)"}; {options.Settings}";
-        var descriptor = new PlayerDescriptor(name ?? $"{engineName} ({options.Settings})", "usi", EngineCommand: commandLine, Details: details);
+        var descriptor = new PlayerDescriptor(name ?? $"{engineName} ({options.Settings})", ParticipantKind.Usi, EngineCommand: commandLine, Details: details);
         return new UsiPlayerFactory(descriptor, commandLine, options, logger);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keisei.Evaluation.Strategies;
 using Keisei.Evaluation.Players;
 using Keisei.Shogi;
 using Microsoft.Data.Sqlite;
@@ -19,7 +20,7 @@ public sealed record StoredCheckpoint(long Id, string Path, long Timesteps, stri
 public sealed record StoredChampion(long Id, string CheckpointPath, long Timesteps, string EvidenceJson, ChampionStatus Status, DateTimeOffset PromotedAt);
 
 /// <summary>A participant as stored.</summary>
-public sealed record StoredPlayer(long Id, string Name, string Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
+public sealed record StoredPlayer(long Id, string Name, ParticipantKind Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
     double IncrementalElo);
 
 /// <summary>
@@ -239,7 +240,7 @@ public sealed class ResultsStore : IDisposable
                     || details != player.Details)
                     throw new ResultsStoreException(
                         $"Results database '{Path}': the name '{player.Name}' already belongs to a different participant " +
-                        $"({existing.Kind}{(existing.CheckpointSha256 is null ? "" : ", sha256 " + existing.CheckpointSha256[..12])}" +
+                        $"({SnakeCaseName.Of(existing.Kind)}{(existing.CheckpointSha256 is null ? "" : ", sha256 " + existing.CheckpointSha256[..12])}" +
                         $"{(existing.EngineCommand is null ? "" : ", command " + existing.EngineCommand)}{(details is null ? "" : ", " + details)}); " +
                         "give this one another name (--agent-name, --opponent-name, or name: in a pool entry).");
                 return existing.Id;
@@ -249,7 +250,7 @@ public sealed class ResultsStore : IDisposable
                 VALUES ($name, $kind, $path, $sha, $engine, $details, $now) RETURNING id;
                 """);
             cmd.Parameters.AddWithValue("$name", player.Name);
-            cmd.Parameters.AddWithValue("$kind", player.Kind);
+            cmd.Parameters.AddWithValue("$kind", SnakeCaseName.Of(player.Kind));
             cmd.Parameters.AddWithValue("$path", (object?)player.CheckpointPath ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$sha", (object?)player.CheckpointSha256 ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$engine", (object?)player.EngineCommand ?? DBNull.Value);
@@ -290,7 +291,7 @@ public sealed class ResultsStore : IDisposable
         var list = new List<StoredPlayer>();
         while (r.Read())
             list.Add(Row("players", r, () =>
-                new StoredPlayer(r.GetInt64(0), r.GetString(1), r.GetString(2), NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetDouble(6))));
+                new StoredPlayer(r.GetInt64(0), r.GetString(1), Status<ParticipantKind>(r, 2), NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetDouble(6))));
         return list;
     }
 

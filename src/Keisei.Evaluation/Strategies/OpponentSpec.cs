@@ -7,6 +7,9 @@ public enum ParticipantKind
     Heuristic,
     Checkpoint,
     Usi,
+
+    /// <summary>A training run's in-memory copy of its weights (periodic evaluation); stored as <c>snapshot</c>.</summary>
+    Snapshot,
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Evaluation.Throttling;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
@@ -133,7 +134,7 @@ public class ArenaTests
     {
         public int Created, Disposed;
 
-        public PlayerDescriptor Descriptor { get; } = new("failing-start", "test");
+        public PlayerDescriptor Descriptor { get; } = new("failing-start", ParticipantKind.Random);
 
         public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken)
         {
@@ -212,7 +213,7 @@ public class ArenaTests
         private readonly RandomPlayerFactory _inner = new("flaky");
         public int Created;
 
-        public PlayerDescriptor Descriptor { get; } = new("flaky", "test");
+        public PlayerDescriptor Descriptor { get; } = new("flaky", ParticipantKind.Random);
 
         public async ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken)
         {

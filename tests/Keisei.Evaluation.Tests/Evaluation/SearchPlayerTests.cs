@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Evaluation.Players;
 using Keisei.Neural.Models;
 using Keisei.Search;
@@ -11,7 +12,7 @@ public class SearchPlayerTests
 
     private static NeuralPlayerFactory Factory(SearchOptions search) =>
         new(PolicyValueModel.Create(ModelConfig.QuickDefault with { Channels = 8, Layers = 1 }, seed: 5),
-            new PlayerDescriptor("tiny", "checkpoint"), new NeuralPlayOptions { Search = search }, ownsModel: true);
+            new PlayerDescriptor("tiny", ParticipantKind.Checkpoint), new NeuralPlayOptions { Search = search }, ownsModel: true);
 
     [Fact]
     public async Task ASearchPlayerMatesInOneAndPlaysLegalMovesWithItsTreeKept()

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Evaluation.Players;
 using Keisei.Evaluation.Storage;
 using Keisei.Shogi;
@@ -27,8 +28,8 @@ public sealed class StoreTests : IDisposable
     public void AGameIndexIsStoredOnce()
     {
         using var store = ResultsStore.Open(Path.Combine(_dir, "b.db"));
-        long a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
-        long b = store.EnsurePlayer(new PlayerDescriptor("b", "random"));
+        long a = store.EnsurePlayer(new PlayerDescriptor("a", ParticipantKind.Random));
+        long b = store.EnsurePlayer(new PlayerDescriptor("b", ParticipantKind.Random));
         long e = store.FindOrCreateEvaluation("key", a, "single_opponent", "{}", 2).Evaluation.Id;
         long pair = store.EnsurePair(e, 0, 0, Position.StartSfen, a, b);
         Move[] moves = [UsiNotation.ParseMove(Position.StartPosition(), "7g7f")];
@@ -94,9 +95,9 @@ public sealed class StoreTests : IDisposable
     public void ANameCannotBeReusedForAnotherParticipant()
     {
         using var store = ResultsStore.Open(Path.Combine(_dir, "c.db"));
-        store.EnsurePlayer(new PlayerDescriptor("x", "checkpoint", "/a", "aaaaaaaaaaaaaaaa"));
-        Assert.Equal(store.EnsurePlayer(new PlayerDescriptor("x", "checkpoint", "/a", "aaaaaaaaaaaaaaaa")), store.FindPlayer("x")!.Id);
-        var e = Assert.Throws<ResultsStoreException>(() => store.EnsurePlayer(new PlayerDescriptor("x", "checkpoint", "/b", "bbbbbbbbbbbbbbbb")));
+        store.EnsurePlayer(new PlayerDescriptor("x", ParticipantKind.Checkpoint, "/a", "aaaaaaaaaaaaaaaa"));
+        Assert.Equal(store.EnsurePlayer(new PlayerDescriptor("x", ParticipantKind.Checkpoint, "/a", "aaaaaaaaaaaaaaaa")), store.FindPlayer("x")!.Id);
+        var e = Assert.Throws<ResultsStoreException>(() => store.EnsurePlayer(new PlayerDescriptor("x", ParticipantKind.Checkpoint, "/b", "bbbbbbbbbbbbbbbb")));
         Assert.Contains("'x' already belongs to a different participant", e.Message);
     }
 
@@ -127,8 +128,8 @@ public sealed class StoreTests : IDisposable
             {
                 start.SignalAndWait();
                 using var store = ResultsStore.Open(path);
-                long agent = store.EnsurePlayer(new PlayerDescriptor("agent", "random"));
-                long opponent = store.EnsurePlayer(new PlayerDescriptor("opponent", "heuristic"));
+                long agent = store.EnsurePlayer(new PlayerDescriptor("agent", ParticipantKind.Random));
+                long opponent = store.EnsurePlayer(new PlayerDescriptor("opponent", ParticipantKind.Heuristic));
                 var (evaluation, created) = store.FindOrCreateEvaluation("same-plan", agent, "single_opponent", "{}", 4);
                 results[t] = (agent, opponent, evaluation.Id, created);
             }))).ToList();
@@ -154,8 +155,8 @@ public sealed class StoreTests : IDisposable
         long a, b;
         using (var store = ResultsStore.Open(path))
         {
-            a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
-            b = store.EnsurePlayer(new PlayerDescriptor("b", "random"));
+            a = store.EnsurePlayer(new PlayerDescriptor("a", ParticipantKind.Random));
+            b = store.EnsurePlayer(new PlayerDescriptor("b", ParticipantKind.Random));
         }
         var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var workers = Enumerable.Range(0, 4).Select(_ => new Thread(() => Capture(errors, () =>
@@ -177,7 +178,7 @@ public sealed class StoreTests : IDisposable
         string path = Path.Combine(_dir, "claim.db");
         using var first = ResultsStore.Open(path);
         using var second = ResultsStore.Open(path);
-        long a = first.EnsurePlayer(new PlayerDescriptor("a", "random"));
+        long a = first.EnsurePlayer(new PlayerDescriptor("a", ParticipantKind.Random));
         long id = first.FindOrCreateEvaluation("k", a, "single_opponent", "{}", 2).Evaluation.Id;
         long other = first.FindOrCreateEvaluation("k2", a, "single_opponent", "{}", 2).Evaluation.Id;
         using (first.ClaimEvaluation(id))
@@ -193,7 +194,7 @@ public sealed class StoreTests : IDisposable
     public void AServiceOutcomeIsNotAStoredStatus()
     {
         using var store = ResultsStore.Open(Path.Combine(_dir, "status.db"));
-        long a = store.EnsurePlayer(new PlayerDescriptor("a", "random"));
+        long a = store.EnsurePlayer(new PlayerDescriptor("a", ParticipantKind.Random));
         long id = store.FindOrCreateEvaluation("k", a, "single_opponent", "{}", 2).Evaluation.Id;
         Assert.Throws<ArgumentException>(() => store.SetEvaluationStatus(id, EvaluationStatus.TimedOut));
         Assert.Equal(EvaluationStatus.Running, store.GetEvaluation(id)!.Status);
@@ -220,4 +221,9 @@ public sealed class EvaluationStatusTests
     public void StatusesAreStoredUnderTheirSnakeCaseNames() => Assert.Equal(
         ["running", "completed", "stopped", "failed", "gate_passed", "gate_failed", "sprt_accepted_h1", "sprt_accepted_h0", "timed_out", "cancelled"],
         SnakeCaseName.All<EvaluationStatus>());
+
+    /// <summary>Participant kinds keep the text players rows and plan keys have always held.</summary>
+    [Fact]
+    public void ParticipantKindsAreStoredUnderTheirOldNames() => Assert.Equal(
+        ["random", "heuristic", "checkpoint", "usi", "snapshot"], SnakeCaseName.All<ParticipantKind>());
 }

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Strategies;
 using Keisei.Evaluation.Players;
 using Keisei.Shogi;
 
@@ -6,7 +7,7 @@ namespace Keisei.Evaluation.Tests.Evaluation;
 /// <summary>A participant whose players misbehave in a chosen way after a number of moves.</summary>
 internal sealed class FaultyPlayerFactory(string name, Func<int, Game, CancellationToken, ValueTask<PlayerAction>> behaviour) : IPlayerFactory
 {
-    public PlayerDescriptor Descriptor { get; } = new(name, "test");
+    public PlayerDescriptor Descriptor { get; } = new(name, ParticipantKind.Random);
 
     public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken) => ValueTask.FromResult<IPlayer>(new Player(behaviour, gameSeed));
 

@@ -183,7 +183,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         }
         Assert.Equal(3, reports.Select(r => r.EvaluationId).Distinct().Count());
         Assert.Equal(reports[0].EvaluationId, reports[3].EvaluationId); // the same settings again: the same evaluation
-        var names = store.Players().Where(p => p.Kind == "usi").Select(p => p.Name).ToList();
+        var names = store.Players().Where(p => p.Kind == ParticipantKind.Usi).Select(p => p.Name).ToList();
         Assert.Equal(["FakeUsi random (depth 1)", "FakeUsi random (nodes 1000)", "FakeUsi random (nodes 1000, USI_Hash=64)"], names);
 
         // A name the user gives is the participant's; the same name with other settings is refused, naming both.
