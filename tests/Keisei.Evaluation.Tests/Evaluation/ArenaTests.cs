@@ -134,6 +134,9 @@ public class ArenaTests
     {
         public int Created, Disposed;
 
+        /// <summary>Completed once a player hangs in its start (cancel mode), so a test cancels a start that is really under way.</summary>
+        public TaskCompletionSource Starting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public PlayerDescriptor Descriptor { get; } = new("failing-start", ParticipantKind.Random);
 
         public ValueTask<IPlayer> CreateAsync(int gameSeed, CancellationToken cancellationToken)
@@ -149,6 +152,7 @@ public class ArenaTests
             public async ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken)
             {
                 if (!cancel) throw new PlayerFaultException(TerminationReason.Stall, "no readyok");
+                owner.Starting.TrySetResult();
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
 
@@ -175,12 +179,14 @@ public class ArenaTests
     {
         var failing = new FailingStartFactory(cancel);
         using var cts = new CancellationTokenSource();
-        if (cancel) cts.CancelAfter(TimeSpan.FromMilliseconds(200));
         var options = new ArenaOptions { Concurrency = 3, Rules = new GameRules { MaxPlies = 300 }, StartAttempts = 3, StartRetryDelay = TimeSpan.FromMilliseconds(10) };
         var played = new List<PlayedGame>();
         var run = new MatchArena(options).RunAsync(Pairs(failing, new RandomPlayerFactory("r"), 2), (g, _) => { lock (played) played.Add(g); return ValueTask.CompletedTask; }, cts.Token);
         if (cancel)
         {
+            // Cancelled while a start hangs (not after a fixed delay, which a busy machine may not reach a start within).
+            await failing.Starting.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await cts.CancelAsync();
             await run;
         }
         else
