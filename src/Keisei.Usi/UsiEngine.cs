@@ -51,7 +51,6 @@ public sealed partial class UsiEngine : IAsyncDisposable
     private readonly CancellationTokenSource _pumpStop = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly List<UsiOption> _advertised = [];
-    private readonly string _fallbackName;
     private Task _pump = Task.CompletedTask;
     private Exception? _pumpError;
     private int _busy;
@@ -65,11 +64,14 @@ public sealed partial class UsiEngine : IAsyncDisposable
         _transport = transport;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _fallbackName = FallbackName(options);
+        ProgramName = ProgramNameOf(options);
     }
 
     /// <summary>The name used in logs: <see cref="UsiEngineOptions.Name"/>, else the engine's <c>id name</c>, else the program's (or dll's) file name.</summary>
-    public string Name => !string.IsNullOrEmpty(_options.Name) ? _options.Name : IdName ?? _fallbackName;
+    public string Name => !string.IsNullOrEmpty(_options.Name) ? _options.Name : IdName ?? ProgramName;
+
+    /// <summary>The program's file name without extension (for <c>dotnet x.dll</c>, the dll's).</summary>
+    public string ProgramName { get; }
 
     /// <summary>The engine's <c>id name</c>, if it sent one.</summary>
     public string? IdName { get; private set; }
@@ -589,7 +591,7 @@ public sealed partial class UsiEngine : IAsyncDisposable
     private void ExitOperation() => Volatile.Write(ref _busy, 0);
 
     /// <summary>The program's file name; for <c>dotnet Engine.dll</c>, the dll's name.</summary>
-    private static string FallbackName(UsiEngineOptions options)
+    private static string ProgramNameOf(UsiEngineOptions options)
     {
         try
         {

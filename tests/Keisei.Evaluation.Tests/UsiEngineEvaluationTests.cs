@@ -93,6 +93,13 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         Arena = arena ?? new ArenaOptions { Concurrency = 2, MoveTimeout = TimeSpan.FromSeconds(10), Rules = new GameRules { MaxPlies = 30 } },
     };
 
+    /// <summary>Short games whose players get <paramref name="attempts"/> tries to start, 50 ms apart.</summary>
+    private static ArenaOptions Retrying(int concurrency, int attempts) => new()
+    {
+        Concurrency = concurrency, MoveTimeout = TimeSpan.FromSeconds(10), Rules = new GameRules { MaxPlies = 30 },
+        StartAttempts = attempts, StartRetryDelay = TimeSpan.FromMilliseconds(50),
+    };
+
     [Theory]
     [InlineData("missing")]
     [InlineData("noready")]
@@ -121,11 +128,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         string starts = Path.Combine(_dir, "starts");
         // Start 1 is the check before the games; every third start after it fails at isready.
         var engine = OpponentSpec.Parse($"usi:{Engine("random", $"--seed 4 --starts \"{starts}\" --fail-start-every 3")}");
-        var arena = new ArenaOptions
-        {
-            Concurrency = 2, MoveTimeout = TimeSpan.FromSeconds(10), Rules = new GameRules { MaxPlies = 30 },
-            StartAttempts = 3, StartRetryDelay = TimeSpan.FromMilliseconds(50),
-        };
+        var arena = Retrying(concurrency: 2, attempts: 3);
         using var store = ResultsStore.Open(Path.Combine(_dir, "keisei.db"));
         await using var participants = new ParticipantResolver(new NeuralPlayOptions(), Usi(_dir));
         var report = await new EvaluationRunner(store, participants).RunAsync(Against(engine, 8, arena), null, CancellationToken.None);
@@ -146,11 +149,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
         string starts = Path.Combine(_dir, "starts");
         // The check and the first two games' starts work; every start after that fails.
         var engine = OpponentSpec.Parse($"usi:{Engine("random", $"--seed 4 --starts \"{starts}\" --fail-start-from 4")}");
-        var arena = new ArenaOptions
-        {
-            Concurrency = 1, MoveTimeout = TimeSpan.FromSeconds(10), Rules = new GameRules { MaxPlies = 30 },
-            StartAttempts = 2, StartRetryDelay = TimeSpan.FromMilliseconds(50),
-        };
+        var arena = Retrying(concurrency: 1, attempts: 2);
         using var store = ResultsStore.Open(Path.Combine(_dir, "keisei.db"));
         await using var participants = new ParticipantResolver(new NeuralPlayOptions(), Usi(_dir));
         var e = await Assert.ThrowsAsync<PlayerStartException>(() =>

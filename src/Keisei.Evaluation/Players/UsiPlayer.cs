@@ -140,20 +140,21 @@ public sealed class UsiPlayerFactory : IPlayerFactory
     public static async Task<UsiPlayerFactory> StartAsync(string? name, string commandLine, UsiPlayOptions options, ILogger? logger,
         CancellationToken cancellationToken)
     {
-        string program = ProgramName(commandLine);
-        var engineOptions = EngineOptions(name ?? program, commandLine, options, stderrLog: null);
+        // Unnamed, the engine calls itself by its id name or else its program's name, in messages too.
+        var engineOptions = EngineOptions(name, commandLine, options, stderrLog: null);
         string? idName, author;
+        string engineName;
         try
         {
             await using var engine = await StartEngineAsync(engineOptions, commandLine, options, logger, cancellationToken).ConfigureAwait(false);
             idName = engine.IdName;
             author = engine.Author;
+            engineName = string.IsNullOrWhiteSpace(idName) ? engine.ProgramName : idName.Trim();
         }
         catch (PlayerStartException e)
         {
             throw new PlayerStartException(e.Message, e.InnerException) { BeforeAnyGame = true };
         }
-        string engineName = string.IsNullOrWhiteSpace(idName) ? program : idName.Trim();
         string details = $"id name: {idName ?? "(none)"}; author: {author ?? "(none)"}; {options.Settings}";
         var descriptor = new PlayerDescriptor(name ?? $"{engineName} ({options.Settings})", ParticipantKind.Usi, EngineCommand: commandLine, Details: details);
         return new UsiPlayerFactory(descriptor, commandLine, options, logger);
@@ -164,14 +165,7 @@ public sealed class UsiPlayerFactory : IPlayerFactory
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>The program of a command line, without its folder: <c>YaneuraOu</c> for <c>/opt/engines/YaneuraOu -x</c>.</summary>
-    internal static string ProgramName(string commandLine)
-    {
-        string program = commandLine.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim('"') ?? "";
-        return Path.GetFileName(program);
-    }
-
-    internal static UsiEngineOptions EngineOptions(string name, string commandLine, UsiPlayOptions options, string? stderrLog) => new()
+    internal static UsiEngineOptions EngineOptions(string? name, string commandLine, UsiPlayOptions options, string? stderrLog) => new()
     {
         Command = commandLine,
         Name = name,
@@ -196,7 +190,7 @@ public sealed class UsiPlayerFactory : IPlayerFactory
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or FileNotFoundException or ArgumentException or InvalidOperationException)
         {
-            throw new PlayerStartException($"engine '{engineOptions.Name}' could not be started: {e.Message} (command: {commandLine}).", e);
+            throw new PlayerStartException($"engine '{engineOptions.Name ?? commandLine}' could not be started: {e.Message}.", e);
         }
     }
 

@@ -21,7 +21,7 @@ public sealed record StoredChampion(long Id, string CheckpointPath, long Timeste
 
 /// <summary>A participant as stored.</summary>
 public sealed record StoredPlayer(long Id, string Name, ParticipantKind Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
-    double IncrementalElo);
+    double IncrementalElo, string? Details = null);
 
 /// <summary>
 /// A finished game as stored: moves in USI, result from Black's side, termination reason, players and pairing, and the
@@ -235,7 +235,7 @@ public sealed class ResultsStore : IDisposable
             if (existing is not null)
             {
                 // Everything that changes play is part of a participant: for an engine its command, id name, limits and options.
-                string? details = PlayerDetailsLocked(existing.Id);
+                string? details = existing.Details;
                 if (existing.Kind != player.Kind || existing.CheckpointSha256 != player.CheckpointSha256 || existing.EngineCommand != player.EngineCommand
                     || details != player.Details)
                     throw new ResultsStoreException(
@@ -260,13 +260,6 @@ public sealed class ResultsStore : IDisposable
         }));
     }
 
-    private string? PlayerDetailsLocked(long id)
-    {
-        using var cmd = Command("SELECT details FROM players WHERE id = $id;");
-        cmd.Parameters.AddWithValue("$id", id);
-        return cmd.ExecuteScalar() is string text ? text : null;
-    }
-
     public StoredPlayer? FindPlayer(string name) => Guarded(() => FindPlayerLocked(name));
 
     private StoredPlayer? FindPlayerLocked(string name) => QueryPlayers("WHERE name = $name", ("$name", name)).FirstOrDefault();
@@ -286,12 +279,12 @@ public sealed class ResultsStore : IDisposable
 
     private IEnumerable<StoredPlayer> QueryPlayers(string where, params (string, object)[] args)
     {
-        using var cmd = Command($"SELECT id, name, kind, checkpoint_path, checkpoint_sha256, engine_command, incremental_elo FROM players {where};", args);
+        using var cmd = Command($"SELECT id, name, kind, checkpoint_path, checkpoint_sha256, engine_command, incremental_elo, details FROM players {where};", args);
         using var r = cmd.ExecuteReader();
         var list = new List<StoredPlayer>();
         while (r.Read())
             list.Add(Row("players", r, () =>
-                new StoredPlayer(r.GetInt64(0), r.GetString(1), Status<ParticipantKind>(r, 2), NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetDouble(6))));
+                new StoredPlayer(r.GetInt64(0), r.GetString(1), Status<ParticipantKind>(r, 2), NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetDouble(6), NullableString(r, 7))));
         return list;
     }
 
