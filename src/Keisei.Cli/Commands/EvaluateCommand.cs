@@ -24,216 +24,21 @@ internal static class EvaluateCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr, ILoggerFactory logging)
     {
-        var agent = new Option<string>("--agent")
-        {
-            Description = "What to evaluate: a checkpoint file (or ckpt:<path>); also random, heuristic or usi:\"<command>\" for reference runs.",
-            Required = true,
-        };
-        var agentName = new Option<string?>("--agent-name") { Description = "Name of the agent in the results database (default: file name and hash)." };
-        var strategy = new Option<string?>("--strategy") { Description = "single_opponent (default), tournament, ladder, benchmark or custom." };
-        var opponents = new Option<string[]>("--opponent")
-        {
-            Description = "Opponent: random, heuristic, ckpt:<path> or usi:\"<command line>\". Repeat for several.",
-        };
-        var opponentNames = new Option<string[]>("--opponent-name")
-        {
-            Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
-                "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
-        };
-        var games = new Option<int?>("--games", "-n") { Description = $"Games to play (default {ConfigSchema.DefaultText("evaluation.num_games")}, or evaluation.num_games); rounded up to whole colour-swapped pairs." }
-            .InRange(1, ConfigSchema.MaxGames);
-        var concurrency = new Option<int?>("--concurrency", "-j") { Description = $"Games played at once (default {ConfigSchema.DefaultText("evaluation.max_concurrent_games")}, or evaluation.max_concurrent_games)." }
-            .InRange(1, ConfigSchema.MaxConcurrentGames);
-        var openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
-        var shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
-        var sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
-        var db = new Option<string>("--db") { Description = $"Results database (SQLite; default {ResultsDefaults.Database}).", DefaultValueFactory = _ => ResultsDefaults.Database };
-        var config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
-        var set = ConfigCommand.SetOption();
-        var seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
-        var maxPlies = new Option<int?>("--max-plies") { Description = $"Plies after which a game is drawn (default {ConfigSchema.DefaultText("evaluation.max_moves_per_game")}, or evaluation.max_moves_per_game)." }
-            .InRange(1, ConfigSchema.MaxPlies);
-        var moveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 }
-            .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
-        var gameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." }
-            .InRange(0, ConfigSchema.WeekSeconds, minExclusive: true, unit: "seconds");
-        var temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 }
-            .InRange(0, 100);
-        var resignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." }
-            .InRange(-1f, 1f);
-        var usiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
-        var usiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
-        var usiReadyTimeout = new Option<double>("--usi-ready-timeout")
-        {
-            Description = "Seconds a USI engine may take to answer readyok (a large USI_Hash or many Threads take long, more so on a busy machine).",
-            DefaultValueFactory = _ => 120,
-        }.InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
-        var device = new Option<string>("--device") { Description = "Device for network players: cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
-        var resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." }
-            .InRange(1, long.MaxValue);
-        var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
-        var agentSearch = new Option<string?>("--agent-search")
-        {
-            Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes " +
-                "(e.g. playouts=200,cpuct=1.25). Settings are part of its name and identity.",
-        };
-        var opponentSearch = new Option<string?>("--opponent-search")
-        {
-            Description = "Every ckpt: opponent plays through PUCT search with these key=value,... settings (as --agent-search).",
-        };
-        var report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
-
+        var o = new Options();
         var command = new Command("evaluate",
             "Play a checkpoint against opponents (colour-swapped pairs), store each game as it ends, and report Elo with 95% intervals. " +
-            "Running the same command again resumes an interrupted evaluation.")
-        {
-            agent, agentName, strategy, opponents, opponentNames, games, concurrency, openings, shuffle, sprt, db, config, set, seed, maxPlies, moveTimeout, gameTimeout,
-            temperature, resignValue, usiLimit, usiOption, usiReadyTimeout, device, resume, json, report, agentSearch, opponentSearch,
-        };
+            "Running the same command again resumes an interrupted evaluation.");
+        foreach (var option in o.All) command.Options.Add(option);
         command.SetAction(async (result, cancellationToken) =>
         {
             var logger = logging.CreateLogger("evaluate");
-            // Paths first: a report or database that cannot be written must not be found out after every game is played.
-            if (result.GetValue(db) == ResultsDefaults.Database) Directory.CreateDirectory(ResultsDefaults.Folder);
-            CliPaths.OutputFile("--db", result.GetValue(db)!);
-            if (result.GetValue(report) is { } reportPath) CliPaths.OutputFile("--report", reportPath);
-            if (result.GetValue(openings) is { } openingsPath) CliPaths.InputFile("--openings", openingsPath);
-            var loaded = KeiseiConfig.Load(result.GetValue(config), result.GetValue(set) ?? []);
-            loaded.WarnInert(logger);
-            var section = loaded.ToEvaluationSettings();
-            string strategyName = result.GetValue(strategy) ?? section.Strategy;
-            var strategyParams = section.StrategyParamReader;
-            EvaluationStrategy chosen;
-            try
-            {
-                chosen = EvaluationStrategy.Create(strategyName, strategyParams);
-            }
-            catch (EvaluationConfigException e)
-            {
-                throw new UserInputException(e.Message, e);
-            }
-
-            var opponentSpecs = new List<OpponentSpec>();
-            foreach (string text in result.GetValue(opponents) ?? [])
-                opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(text)));
-            string[] names = result.GetValue(opponentNames) ?? [];
-            if (names.Length > opponentSpecs.Count)
-                throw new UserInputException($"--opponent-name: {names.Length} names given for {opponentSpecs.Count} --opponent options; name each opponent at most once, in order");
-            for (int i = 0; i < names.Length; i++)
-            {
-                if (string.IsNullOrWhiteSpace(names[i])) throw new UserInputException($"--opponent-name: expected a name, found '{names[i]}'");
-                opponentSpecs[i] = opponentSpecs[i].Named(names[i].Trim());
-            }
-            if (opponentSpecs.Count == 0 && strategyName == "single_opponent" && !strategyParams.Has("opponent_name"))
-                opponentSpecs.Add(Wrap(() => section.Opponent));
-
-            int numGames = result.GetValue(games) ?? section.NumGames;
-            int jobs = result.GetValue(concurrency) ?? section.MaxConcurrentGames;
-            int planSeed = result.GetValue(seed) ?? section.Seed;
-            int plies = result.GetValue(maxPlies) ?? section.MaxMovesPerGame;
-            double? gameSeconds = result.GetValue(gameTimeout) ?? section.TimeoutPerGame;
-
-            IReadOnlyList<Opening> openingList = [Opening.StartPosition];
-            if (result.GetValue(openings) is { } openingsFile)
-            {
-                try
-                {
-                    openingList = OpeningBook.Order(OpeningBook.Load(openingsFile), result.GetValue(shuffle), planSeed);
-                }
-                catch (OpeningsFormatException e)
-                {
-                    throw new UserInputException(e.Message, e);
-                }
-            }
-
-            SprtParameters? sprtParameters = null;
-            if (result.GetValue(sprt) is { } sprtText)
-            {
-                if (!SprtParameters.TryParse(sprtText, out sprtParameters, out string error)) throw new UserInputException($"--sprt: {error}");
-            }
-
-            var torchDevice = Wrap(() => TorchDevices.Resolve(result.GetValue(device)!, logger));
-            var neural = new NeuralPlayOptions
-            {
-                Temperature = result.GetValue(temperature),
-                MaxMovesPerGame = plies,
-                Batcher = new InferenceBatcherOptions { MaxBatch = Math.Max(1, jobs * 2), Device = torchDevice },
-            };
-            var usi = new UsiPlayOptions
-            {
-                Limits = ParseUsiLimit(result.GetValue(usiLimit)!),
-                EngineOptions = ParseAssignments(result.GetValue(usiOption) ?? [], "--usi-option"),
-                ReadyTimeout = TimeSpan.FromSeconds(result.GetValue(usiReadyTimeout)),
-                StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(db)!)),
-            };
-
-            var agentSearchOptions = ParseSearch(result.GetValue(agentSearch), "--agent-search");
-            var opponentSearchOptions = ParseSearch(result.GetValue(opponentSearch), "--opponent-search");
-            // An unnamed ckpt: opponent that searches is another participant than its plain policy: its name says so.
-            if (opponentSearchOptions is not null)
-                for (int i = 0; i < opponentSpecs.Count; i++)
-                    if (opponentSpecs[i] is { Kind: ParticipantKind.Checkpoint, NameIsDerived: true } plain)
-                        opponentSpecs[i] = plain with { Name = plain.Name + NeuralPlayerFactory.SearchSuffix(opponentSearchOptions) };
-            await using var participants = new ParticipantResolver(WithSearch(neural, opponentSearchOptions, jobs), usi, logger);
-            string agentText = result.GetValue(agent)!;
-            IPlayerFactory agentFactory;
-            if (agentText is "random" or "heuristic" || agentText.StartsWith("usi:", StringComparison.Ordinal))
-            {
-                if (agentSearchOptions is not null) throw new UserInputException($"--agent-search: applies to a checkpoint agent, found --agent '{agentText}'");
-                var parsed = Wrap(() => OpponentSpec.Parse(agentText, "--agent"));
-                var spec = result.GetValue(agentName) is { } given ? parsed.Named(given) : parsed with { Name = $"agent-{parsed.Name}" }; // keyed apart from the same engine as an opponent
-                try
-                {
-                    await participants.PrepareAsync([spec], cancellationToken);
-                }
-                catch (PlayerStartException e)
-                {
-                    stderr.WriteLine($"error: --agent: {e.Message}");
-                    return ExitCodes.Failure;
-                }
-                agentFactory = Wrap(() => participants.Get(spec));
-            }
-            else
-            {
-                string path = CliPaths.InputFile("--agent", agentText.StartsWith("ckpt:", StringComparison.Ordinal) ? agentText[5..] : agentText);
-                try
-                {
-                    agentFactory = NeuralPlayerFactory.FromCheckpoint(path, result.GetValue(agentName), WithSearch(neural, agentSearchOptions, jobs), logger);
-                }
-                catch (CheckpointException e)
-                {
-                    throw new UserInputException($"--agent: {e.Message}", e);
-                }
-            }
-            await using var agentDisposer = agentFactory as NeuralPlayerFactory;
-            using var store = Wrap(() => ResultsStore.Open(result.GetValue(db)!));
-            var request = new EvaluationRequest
-            {
-                Agent = agentFactory,
-                Strategy = chosen,
-                StrategyConfigJson = JsonSerializer.Serialize(ToPlain(strategyParams)),
-                Opponents = opponentSpecs,
-                NumGames = numGames,
-                Openings = openingList,
-                Seed = planSeed,
-                Sprt = sprtParameters,
-                ResumeId = result.GetValue(resume),
-                Arena = new ArenaOptions
-                {
-                    Concurrency = jobs,
-                    Rules = new GameRules { MaxPlies = plies },
-                    MoveTimeout = TimeSpan.FromSeconds(result.GetValue(moveTimeout)),
-                    GameTimeout = gameSeconds is > 0 ? TimeSpan.FromSeconds(gameSeconds.Value) : null,
-                    ResignValue = result.GetValue(resignValue),
-                },
-            };
-
+            var settings = o.Bind(result, logger);
             var line = new ProgressLine(stderr);
             var progress = new SynchronousProgress<EvaluationProgress>(p => line.Update(Describe(p)));
             EvaluationReport evaluation;
             try
             {
-                evaluation = await new EvaluationRunner(store, participants, logger).RunAsync(request, progress, cancellationToken);
+                evaluation = await EvaluationSession.RunAsync(settings, progress, logger, cancellationToken);
             }
             catch (Exception e) when (e is EvaluationConfigException or ResultsStoreException)
             {
@@ -258,9 +63,9 @@ internal static class EvaluateCommand
             }
             line.Finish();
 
-            if (result.GetValue(json)) stdout.WriteLine(ReportJson.Summary(evaluation).ToJsonString());
+            if (result.GetValue(o.Json)) stdout.WriteLine(ReportJson.Summary(evaluation).ToJsonString());
             else ReportWriter.Console(stdout, evaluation);
-            if (result.GetValue(report) is { } markdown) File.WriteAllText(markdown, ReportWriter.Markdown(evaluation));
+            if (result.GetValue(o.Report) is { } markdown) File.WriteAllText(markdown, ReportWriter.Markdown(evaluation));
             if (cancellationToken.IsCancellationRequested && evaluation.PlayedGames < evaluation.PlannedGames)
             {
                 stderr.WriteLine($"Interrupted: {evaluation.PlayedGames} of {evaluation.PlannedGames} games are stored; run the same command again to finish.");
@@ -269,6 +74,172 @@ internal static class EvaluateCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The command's options, and their binding to <see cref="EvaluationSessionSettings"/> (config file, then options).</summary>
+    private sealed class Options
+    {
+        public readonly Option<string> Agent = new Option<string>("--agent")
+            {
+                Description = "What to evaluate: a checkpoint file (or ckpt:<path>); also random, heuristic or usi:\"<command>\" for reference runs.",
+                Required = true,
+            };
+        public readonly Option<string?> AgentName = new Option<string?>("--agent-name") { Description = "Name of the agent in the results database (default: file name and hash)." };
+        public readonly Option<string?> Strategy = new Option<string?>("--strategy") { Description = "single_opponent (default), tournament, ladder, benchmark or custom." };
+        public readonly Option<string[]> Opponents = new Option<string[]>("--opponent")
+            {
+                Description = "Opponent: random, heuristic, ckpt:<path> or usi:\"<command line>\". Repeat for several.",
+            };
+        public readonly Option<string[]> OpponentNames = new Option<string[]>("--opponent-name")
+            {
+                Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
+                    "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
+            };
+        public readonly Option<int?> Games = new Option<int?>("--games", "-n") { Description = $"Games to play (default {ConfigSchema.DefaultText("evaluation.num_games")}, or evaluation.num_games); rounded up to whole colour-swapped pairs." }
+                .InRange(1, ConfigSchema.MaxGames);
+        public readonly Option<int?> Concurrency = new Option<int?>("--concurrency", "-j") { Description = $"Games played at once (default {ConfigSchema.DefaultText("evaluation.max_concurrent_games")}, or evaluation.max_concurrent_games)." }
+                .InRange(1, ConfigSchema.MaxConcurrentGames);
+        public readonly Option<string?> Openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
+        public readonly Option<bool> Shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
+        public readonly Option<string?> Sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
+        public readonly Option<string> Db = new Option<string>("--db") { Description = $"Results database (SQLite; default {ResultsDefaults.Database}).", DefaultValueFactory = _ => ResultsDefaults.Database };
+        public readonly Option<string?> Config = new Option<string?>("--config") { Description = "YAML config; its 'evaluation' section gives defaults (Keisei's key names)." };
+        public readonly Option<string[]> Set = ConfigCommand.SetOption();
+        public readonly Option<int?> Seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
+        public readonly Option<int?> MaxPlies = new Option<int?>("--max-plies") { Description = $"Plies after which a game is drawn (default {ConfigSchema.DefaultText("evaluation.max_moves_per_game")}, or evaluation.max_moves_per_game)." }
+                .InRange(1, ConfigSchema.MaxPlies);
+        public readonly Option<double> MoveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 }
+                .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+        public readonly Option<double?> GameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." }
+                .InRange(0, ConfigSchema.WeekSeconds, minExclusive: true, unit: "seconds");
+        public readonly Option<double> Temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 }
+                .InRange(0, 100);
+        public readonly Option<float?> ResignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." }
+                .InRange(-1f, 1f);
+        public readonly Option<string> UsiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
+        public readonly Option<string[]> UsiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
+        public readonly Option<double> UsiReadyTimeout = new Option<double>("--usi-ready-timeout")
+            {
+                Description = "Seconds a USI engine may take to answer readyok (a large USI_Hash or many Threads take long, more so on a busy machine).",
+                DefaultValueFactory = _ => 120,
+            }.InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+        public readonly Option<string> Device = new Option<string>("--device") { Description = "Device for network players: cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        public readonly Option<long?> Resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." }
+                .InRange(1, long.MaxValue);
+        public readonly Option<bool> Json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
+        public readonly Option<string?> AgentSearch = new Option<string?>("--agent-search")
+            {
+                Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes " +
+                    "(e.g. playouts=200,cpuct=1.25). Settings are part of its name and identity.",
+            };
+        public readonly Option<string?> OpponentSearch = new Option<string?>("--opponent-search")
+            {
+                Description = "Every ckpt: opponent plays through PUCT search with these key=value,... settings (as --agent-search).",
+            };
+        public readonly Option<string?> Report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
+
+        public IEnumerable<Option> All => [Agent, AgentName, Strategy, Opponents, OpponentNames, Games, Concurrency, Openings, Shuffle, Sprt, Db, Config, Set, Seed, MaxPlies, MoveTimeout, GameTimeout, Temperature, ResignValue, UsiLimit, UsiOption, UsiReadyTimeout, Device, Resume, Json, AgentSearch, OpponentSearch, Report];
+
+        /// <summary>Checks the paths (before any game: a report or database that cannot be written must not be found out after
+        /// every game is played), reads the config's evaluation section and binds every option over it.</summary>
+        public EvaluationSessionSettings Bind(ParseResult result, ILogger logger)
+        {
+            if (result.GetValue(Db) == ResultsDefaults.Database) Directory.CreateDirectory(ResultsDefaults.Folder);
+            CliPaths.OutputFile("--db", result.GetValue(Db)!);
+            if (result.GetValue(Report) is { } reportPath) CliPaths.OutputFile("--report", reportPath);
+            if (result.GetValue(Openings) is { } openingsPath) CliPaths.InputFile("--openings", openingsPath);
+            var loaded = KeiseiConfig.Load(result.GetValue(Config), result.GetValue(Set) ?? []);
+            loaded.WarnInert(logger);
+            var section = loaded.ToEvaluationSettings();
+            string strategyName = result.GetValue(Strategy) ?? section.Strategy;
+            var strategyParams = section.StrategyParamReader;
+            EvaluationStrategy chosen;
+            try
+            {
+                chosen = EvaluationStrategy.Create(strategyName, strategyParams);
+            }
+            catch (EvaluationConfigException e)
+            {
+                throw new UserInputException(e.Message, e);
+            }
+
+            var opponentSpecs = new List<OpponentSpec>();
+            foreach (string text in result.GetValue(Opponents) ?? [])
+                opponentSpecs.Add(Wrap(() => OpponentSpec.Parse(text)));
+            string[] names = result.GetValue(OpponentNames) ?? [];
+            if (names.Length > opponentSpecs.Count)
+                throw new UserInputException($"--opponent-name: {names.Length} names given for {opponentSpecs.Count} --opponent options; name each opponent at most once, in order");
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (string.IsNullOrWhiteSpace(names[i])) throw new UserInputException($"--opponent-name: expected a name, found '{names[i]}'");
+                opponentSpecs[i] = opponentSpecs[i].Named(names[i].Trim());
+            }
+            if (opponentSpecs.Count == 0 && strategyName == "single_opponent" && !strategyParams.Has("opponent_name"))
+                opponentSpecs.Add(Wrap(() => section.Opponent));
+
+            int numGames = result.GetValue(Games) ?? section.NumGames;
+            int jobs = result.GetValue(Concurrency) ?? section.MaxConcurrentGames;
+            int planSeed = result.GetValue(Seed) ?? section.Seed;
+            int plies = result.GetValue(MaxPlies) ?? section.MaxMovesPerGame;
+            double? gameSeconds = result.GetValue(GameTimeout) ?? section.TimeoutPerGame;
+
+            IReadOnlyList<Opening> openingList = [Opening.StartPosition];
+            if (result.GetValue(Openings) is { } openingsFile)
+            {
+                try
+                {
+                    openingList = OpeningBook.Order(OpeningBook.Load(openingsFile), result.GetValue(Shuffle), planSeed);
+                }
+                catch (OpeningsFormatException e)
+                {
+                    throw new UserInputException(e.Message, e);
+                }
+            }
+
+            SprtParameters? sprtParameters = null;
+            if (result.GetValue(Sprt) is { } sprtText)
+            {
+                if (!SprtParameters.TryParse(sprtText, out sprtParameters, out string error)) throw new UserInputException($"--sprt: {error}");
+            }
+
+            string agentText = result.GetValue(Agent)!;
+            return new EvaluationSessionSettings
+            {
+                Agent = agentText is "random" or "heuristic" || agentText.StartsWith("usi:", StringComparison.Ordinal)
+                    ? Wrap(() => OpponentSpec.Parse(agentText, "--agent"))
+                    : new OpponentSpec(agentText, ParticipantKind.Checkpoint,
+                        CliPaths.InputFile("--agent", agentText.StartsWith("ckpt:", StringComparison.Ordinal) ? agentText[5..] : agentText)),
+                AgentName = result.GetValue(AgentName),
+                AgentSearch = ParseSearch(result.GetValue(AgentSearch), "--agent-search"),
+                Strategy = chosen,
+                StrategyConfigJson = JsonSerializer.Serialize(ToPlain(strategyParams)),
+                Opponents = opponentSpecs,
+                OpponentSearch = ParseSearch(result.GetValue(OpponentSearch), "--opponent-search"),
+                NumGames = numGames,
+                Openings = openingList,
+                Seed = planSeed,
+                Sprt = sprtParameters,
+                ResumeId = result.GetValue(Resume),
+                Arena = new ArenaOptions
+                {
+                    Concurrency = jobs,
+                    Rules = new GameRules { MaxPlies = plies },
+                    MoveTimeout = TimeSpan.FromSeconds(result.GetValue(MoveTimeout)),
+                    GameTimeout = gameSeconds is > 0 ? TimeSpan.FromSeconds(gameSeconds.Value) : null,
+                    ResignValue = result.GetValue(ResignValue),
+                },
+                Temperature = result.GetValue(Temperature),
+                Device = Wrap(() => TorchDevices.Resolve(result.GetValue(Device)!, logger)),
+                Usi = new UsiPlayOptions
+                {
+                    Limits = ParseUsiLimit(result.GetValue(UsiLimit)!),
+                    EngineOptions = ParseAssignments(result.GetValue(UsiOption) ?? [], "--usi-option"),
+                    ReadyTimeout = TimeSpan.FromSeconds(result.GetValue(UsiReadyTimeout)),
+                    StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(Db)!)),
+                },
+                Database = result.GetValue(Db)!,
+            };
+        }
     }
 
     private static string Describe(EvaluationProgress p)
@@ -322,58 +293,15 @@ internal static class EvaluateCommand
         }
     }
 
-    /// <summary>Network options of a search player: each game sends <c>batch</c> leaves at once, so the batcher gathers that many per game.</summary>
-    private static NeuralPlayOptions WithSearch(NeuralPlayOptions neural, SearchOptions? search, int jobs) =>
-        search is null ? neural : neural with { Search = search, Batcher = neural.Batcher with { MaxBatch = Math.Max(1, jobs * search.Batch) } };
-
     private static T Wrap<T>(Func<T> action)
     {
         try
         {
             return action();
         }
-        catch (Exception e) when (e is EvaluationConfigException or ResultsStoreException or ArgumentException)
+        catch (Exception e) when (e is EvaluationConfigException or ResultsStoreException)
         {
             throw new UserInputException(e.Message, e);
         }
-    }
-}
-
-/// <summary>Calls the handler on the reporting thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
-internal sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-{
-    private readonly Lock _lock = new();
-
-    public void Report(T value)
-    {
-        lock (_lock) handler(value);
-    }
-}
-
-/// <summary>A status line on stderr: rewritten in place on a terminal, one line every few seconds otherwise.</summary>
-internal sealed class ProgressLine(TextWriter writer)
-{
-    private readonly bool _terminal = !Console.IsErrorRedirected && ReferenceEquals(writer, Console.Error);
-    private DateTime _last = DateTime.MinValue;
-    private string _text = "";
-
-    public void Update(string text)
-    {
-        _text = text;
-        if (_terminal)
-        {
-            writer.Write("\r" + text.PadRight(Math.Max(text.Length, 20)));
-            return;
-        }
-        if (DateTime.UtcNow - _last < TimeSpan.FromSeconds(2)) return;
-        _last = DateTime.UtcNow;
-        writer.WriteLine(text);
-    }
-
-    public void Finish()
-    {
-        if (_text.Length == 0) return;
-        writer.WriteLine(_terminal ? "" : _text);
-        _text = "";
     }
 }

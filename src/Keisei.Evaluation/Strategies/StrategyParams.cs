@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Keisei.Evaluation.Strategies;
 
 /// <summary>A strategy or evaluation setting with a bad value; the message names the key path, what was expected and what was found.</summary>
-public sealed class EvaluationConfigException(string message) : Exception(message);
+public sealed class EvaluationConfigException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Typed reads from a parameter tree (values are strings, numbers, booleans, lists and string-keyed maps, as YAML or JSON

@@ -114,6 +114,23 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Empty(store.Evaluations());
     }
 
+    [Fact]
+    public void AnAgentEngineThatCannotStartIsAnErrorNamingTheAgentBeforeAnyGame()
+    {
+        string program = PathOf("no-such-agent-engine");
+        var result = CliRunner.Run("evaluate", "--agent", $"usi:\"{program}\"", "--opponent", "random", "--games", "2", "--db", PathOf("n.db"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: --agent: ", result.Stderr);
+        Assert.Contains(program, result.Stderr);
+        Assert.Contains("No game was played.", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        if (File.Exists(PathOf("n.db")))
+        {
+            using var store = ResultsStore.Open(PathOf("n.db"));
+            Assert.Empty(store.Evaluations());
+        }
+    }
+
     [Theory]
     [InlineData("usi:\"\"", "no command")]
     [InlineData("usi:", "no command")]
