@@ -8,8 +8,6 @@ using Keisei.Evaluation.Players;
 using Keisei.Evaluation.Statistics;
 using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
-using Keisei.Neural.Checkpoints;
-using Keisei.Neural.Inference;
 using Keisei.Neural.Models;
 using Keisei.Neural.Native;
 using Keisei.Search;
@@ -80,25 +78,25 @@ internal static class EvaluateCommand
     private sealed class Options
     {
         public readonly Option<string> Agent = new Option<string>("--agent")
-            {
-                Description = "What to evaluate: a checkpoint file (or ckpt:<path>); also random, heuristic or usi:\"<command>\" for reference runs.",
-                Required = true,
-            };
+        {
+            Description = "What to evaluate: a checkpoint file (or ckpt:<path>); also random, heuristic or usi:\"<command>\" for reference runs.",
+            Required = true,
+        };
         public readonly Option<string?> AgentName = new Option<string?>("--agent-name") { Description = "Name of the agent in the results database (default: file name and hash)." };
         public readonly Option<string?> Strategy = new Option<string?>("--strategy") { Description = "single_opponent (default), tournament, ladder, benchmark or custom." };
         public readonly Option<string[]> Opponents = new Option<string[]>("--opponent")
-            {
-                Description = "Opponent: random, heuristic, ckpt:<path> or usi:\"<command line>\". Repeat for several.",
-            };
+        {
+            Description = "Opponent: random, heuristic, ckpt:<path> or usi:\"<command line>\". Repeat for several.",
+        };
         public readonly Option<string[]> OpponentNames = new Option<string[]>("--opponent-name")
-            {
-                Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
-                    "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
-            };
+        {
+            Description = "Name of the opponent given by the --opponent at the same place (repeat in the same order). A USI engine's " +
+                "name defaults to its 'id name' and its --usi-limit and --usi-option settings, so other settings make another participant.",
+        };
         public readonly Option<int?> Games = new Option<int?>("--games", "-n") { Description = $"Games to play (default {ConfigSchema.DefaultText("evaluation.num_games")}, or evaluation.num_games); rounded up to whole colour-swapped pairs." }
-                .InRange(1, ConfigSchema.MaxGames);
+            .InRange(1, ConfigSchema.MaxGames);
         public readonly Option<int?> Concurrency = new Option<int?>("--concurrency", "-j") { Description = $"Games played at once (default {ConfigSchema.DefaultText("evaluation.max_concurrent_games")}, or evaluation.max_concurrent_games)." }
-                .InRange(1, ConfigSchema.MaxConcurrentGames);
+            .InRange(1, ConfigSchema.MaxConcurrentGames);
         public readonly Option<string?> Openings = new Option<string?>("--openings") { Description = "Openings file: one 'startpos moves ...', 'sfen ... [moves ...]' or bare SFEN per line." };
         public readonly Option<bool> Shuffle = new Option<bool>("--random-openings") { Description = "Use the openings in a seeded random order instead of file order." };
         public readonly Option<string?> Sprt = new Option<string?>("--sprt") { Description = "Stop early by SPRT, e.g. elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized." };
@@ -107,35 +105,35 @@ internal static class EvaluateCommand
         public readonly Option<string[]> Set = ConfigCommand.SetOption();
         public readonly Option<int?> Seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
         public readonly Option<int?> MaxPlies = new Option<int?>("--max-plies") { Description = $"Plies after which a game is drawn (default {ConfigSchema.DefaultText("evaluation.max_moves_per_game")}, or evaluation.max_moves_per_game)." }
-                .InRange(1, ConfigSchema.MaxPlies);
+            .InRange(1, ConfigSchema.MaxPlies);
         public readonly Option<double> MoveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 }
-                .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+            .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
         public readonly Option<double?> GameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." }
-                .InRange(0, ConfigSchema.WeekSeconds, minExclusive: true, unit: "seconds");
+            .InRange(0, ConfigSchema.WeekSeconds, minExclusive: true, unit: "seconds");
         public readonly Option<double> Temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 }
-                .InRange(0, 100);
+            .InRange(0, 100);
         public readonly Option<float?> ResignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." }
-                .InRange(-1f, 1f);
+            .InRange(-1f, 1f);
         public readonly Option<string> UsiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
         public readonly Option<string[]> UsiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
         public readonly Option<double> UsiReadyTimeout = new Option<double>("--usi-ready-timeout")
-            {
-                Description = "Seconds a USI engine may take to answer readyok (a large USI_Hash or many Threads take long, more so on a busy machine).",
-                DefaultValueFactory = _ => 120,
-            }.InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+        {
+            Description = "Seconds a USI engine may take to answer readyok (a large USI_Hash or many Threads take long, more so on a busy machine).",
+            DefaultValueFactory = _ => 120,
+        }.InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
         public readonly Option<string> Device = new Option<string>("--device") { Description = "Device for network players: cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         public readonly Option<long?> Resume = new Option<long?>("--resume") { Description = "Continue the stored evaluation with this id (same options needed)." }
-                .InRange(1, long.MaxValue);
+            .InRange(1, long.MaxValue);
         public readonly Option<bool> Json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
         public readonly Option<string?> AgentSearch = new Option<string?>("--agent-search")
-            {
-                Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes " +
-                    "(e.g. playouts=200,cpuct=1.25). Settings are part of its name and identity.",
-            };
+        {
+            Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes " +
+                "(e.g. playouts=200,cpuct=1.25). Settings are part of its name and identity.",
+        };
         public readonly Option<string?> OpponentSearch = new Option<string?>("--opponent-search")
-            {
-                Description = "Every ckpt: opponent plays through PUCT search with these key=value,... settings (as --agent-search).",
-            };
+        {
+            Description = "Every ckpt: opponent plays through PUCT search with these key=value,... settings (as --agent-search).",
+        };
         public readonly Option<string?> Report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
 
         public IEnumerable<Option> All => [Agent, AgentName, Strategy, Opponents, OpponentNames, Games, Concurrency, Openings, Shuffle, Sprt, Db, Config, Set, Seed, MaxPlies, MoveTimeout, GameTimeout, Temperature, ResignValue, UsiLimit, UsiOption, UsiReadyTimeout, Device, Resume, Json, AgentSearch, OpponentSearch, Report];

@@ -1,16 +1,7 @@
 using System.CommandLine;
 using Keisei.Cli.Config;
-using Keisei.Evaluation;
-using Keisei.Evaluation.Arena;
-using Keisei.Evaluation.Players;
 using Keisei.Evaluation.Service;
-using Keisei.Evaluation.Statistics;
-using Keisei.Evaluation.Storage;
-using Keisei.Evaluation.Strategies;
 using Keisei.Neural.Checkpoints;
-using Keisei.Neural.Inference;
-using Keisei.Neural.Native;
-using Keisei.Shogi;
 using Keisei.Training;
 using Microsoft.Extensions.Logging;
 
@@ -43,86 +34,43 @@ internal static class TrainCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var overrides = result.GetValue(set) ?? [];
-            RunDirectory run;
-            KeiseiConfig settings;
-            string? resumeName = result.GetValue(resume);
-            if (resumeName is not null)
-            {
-                // A resumed run continues with the config.yaml it wrote when it started; another file would silently change it.
-                if (result.GetValue(config) is { } other)
-                    throw new UserInputException($"--config '{other}' cannot be combined with --resume: a run continues with its own config.yaml (change single settings with --set)");
-                if (result.GetValue(runName) is { } name)
-                    throw new UserInputException($"--run-name '{name}' cannot be combined with --resume: the run keeps its folder");
-                var probe = KeiseiConfig.Load(null, overrides);
-                try
-                {
-                    run = RunDirectory.Open(probe.Logging.RunDir, resumeName);
-                }
-                catch (DirectoryNotFoundException e)
-                {
-                    throw new UserInputException($"--resume: {e.Message}", e);
-                }
-                settings = KeiseiConfig.Load(run.ConfigPath, overrides);
-            }
-            else
-            {
-                string path = result.GetValue(config) ?? DefaultConfigPath;
-                settings = KeiseiConfig.Load(path, overrides);
-                if (result.GetValue(runName) is { } name && RunDirectory.NameError(name) is { } nameError) throw new UserInputException($"--run-name: {nameError}");
-                try
-                {
-                    run = RunDirectory.Create(settings.Logging.RunDir, result.GetValue(runName) ?? settings.Logging.RunName);
-                }
-                catch (Exception e) when (e is IOException or ArgumentException)
-                {
-                    throw new UserInputException(e.Message, e);
-                }
-                File.WriteAllText(run.ConfigPath, settings.ToYaml($"Effective configuration of run {run.Name} (from {Path.GetFullPath(path)})"));
-            }
-
+            var (run, settings, resumed) = OpenRun(result.GetValue(config), result.GetValue(set) ?? [], result.GetValue(runName), result.GetValue(resume));
             var options = settings.ToTrainingOptions();
             using var fileLog = new FileLoggerProvider(Path.Combine(run.Path, settings.Logging.LogFile));
             using var runLogging = LoggerFactory.Create(b => b.AddProvider(fileLog).SetMinimumLevel(LogLevel.Information));
             var logger = new FanOutLogger(runLogging.CreateLogger("train"), logging.CreateLogger("train"));
             settings.WarnInert(logger);
             var evaluation = settings.ToEvaluationSettings();
-            using var store = ResultsStore.Open(run.DatabasePath);
-
-            Trainer trainer;
+            bool live = !result.GetValue(plain) && settings.Display.Mode != "plain" && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+            var display = new TrainingDisplay(stdout, live, settings.Display.RefreshPerSecond);
+            TrainingSession session;
             try
             {
-                trainer = resumeName is null ? Trainer.Create(options, run, logger) : Trainer.Resume(options, run, logger);
+                session = TrainingSession.Open(new TrainingSessionSettings
+                {
+                    Training = options,
+                    Run = run,
+                    Resume = resumed,
+                    MetricsJsonl = settings.Logging.MetricsJsonl,
+                    TensorBoard = settings.Logging.Tensorboard,
+                    Periodic = evaluation.EnablePeriodicEvaluation ? evaluation.ToPeriodicOptions(logger) : null,
+                    Service = evaluation.ToServiceOptions(),
+                }, logger, display.ReportEvaluation);
             }
             catch (Exception e) when (e is CheckpointException or InvalidOperationException or ArgumentException)
             {
                 throw new UserInputException(e.Message, e);
             }
-            using var trainerScope = trainer;
-            using var metrics = new MetricSink(run, settings.Logging.MetricsJsonl, settings.Logging.Tensorboard);
+            await using var sessionScope = session;
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (result.GetValue(minutes) is { } m) limit.CancelAfter(TimeSpan.FromMinutes(m));
 
-            bool live = !result.GetValue(plain) && settings.Display.Mode != "plain" && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
-            var display = new TrainingDisplay(stdout, live, settings.Display.RefreshPerSecond);
             stdout.WriteLine($"Run {run.Name}: {options.Model.Describe()}, {options.TotalTimesteps:N0} timesteps, {options.NumEnvs} games in parallel -> {run.Path}");
             var progress = new SynchronousProgress<TrainingStatus>(display.Report);
-            await using var participants = new ParticipantResolver(new NeuralPlayOptions(), new UsiPlayOptions { StderrLogDirectory = run.Path }, logger);
-            await using var periodic = evaluation.EnablePeriodicEvaluation
-                ? new PeriodicEvaluation(run.Name, store, participants, evaluation.ToServiceOptions(), evaluation.ToPeriodicOptions(logger),
-                    metrics, display.ReportEvaluation, logger)
-                : null;
-            if (periodic is not null)
-            {
-                periodic.Prepare(trainer.Model);
-                trainer.AddCallback(periodic);
-            }
             TrainingResult outcome;
-            bool failed = true;
             try
             {
-                outcome = await display.RunAsync($"keisei train · {run.Name}", () => trainer.RunAsync(progress, limit.Token, metrics));
-                failed = false;
+                outcome = await display.RunAsync($"keisei train · {run.Name}", () => session.RunAsync(progress, limit.Token));
             }
             catch (NonFiniteTrainingException e)
             {
@@ -130,22 +78,55 @@ internal static class TrainCommand
                 stderr.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failure;
             }
-            finally
-            {
-                // A failure or Ctrl-C cancels running evaluations (their finished games stay stored); a normal end waits for them.
-                if (periodic is not null)
-                {
-                    periodic.Service.Throughput.Finish();
-                    await periodic.Service.ShutdownAsync(cancelRunning: failed || limit.IsCancellationRequested);
-                }
-            }
-            if (periodic is not null) WriteServiceLevels(stdout, periodic);
+            if (session.Periodic is { } periodic) WriteServiceLevels(stdout, periodic);
             stdout.WriteLine(outcome.Interrupted
                 ? $"Stopped at {outcome.Timesteps:N0} timesteps; checkpoint {outcome.FinalCheckpoint}. Continue with: keisei train --resume {run.Name}"
                 : $"Done: {outcome.Timesteps:N0} timesteps, {outcome.Updates} updates, {outcome.Episodes:N0} games in {outcome.Elapsed:hh\\:mm\\:ss}; final checkpoint {outcome.FinalCheckpoint}");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The run folder and its settings: a new run from <paramref name="configPath"/> (default quickstart) with its effective
+    /// config.yaml written, or the run <paramref name="resumeName"/> with the config.yaml it started with. <paramref name="overrides"/>
+    /// (--set) apply to both.
+    /// </summary>
+    private static (RunDirectory Run, KeiseiConfig Settings, bool Resumed) OpenRun(string? configPath, string[] overrides, string? runName, string? resumeName)
+    {
+        if (resumeName is not null)
+        {
+            // A resumed run continues with the config.yaml it wrote when it started; another file would silently change it.
+            if (configPath is not null)
+                throw new UserInputException($"--config '{configPath}' cannot be combined with --resume: a run continues with its own config.yaml (change single settings with --set)");
+            if (runName is not null)
+                throw new UserInputException($"--run-name '{runName}' cannot be combined with --resume: the run keeps its folder");
+            var probe = KeiseiConfig.Load(null, overrides);
+            RunDirectory existing;
+            try
+            {
+                existing = RunDirectory.Open(probe.Logging.RunDir, resumeName);
+            }
+            catch (DirectoryNotFoundException e)
+            {
+                throw new UserInputException($"--resume: {e.Message}", e);
+            }
+            return (existing, KeiseiConfig.Load(existing.ConfigPath, overrides), true);
+        }
+        string path = configPath ?? DefaultConfigPath;
+        var settings = KeiseiConfig.Load(path, overrides);
+        if (runName is not null && RunDirectory.NameError(runName) is { } nameError) throw new UserInputException($"--run-name: {nameError}");
+        RunDirectory run;
+        try
+        {
+            run = RunDirectory.Create(settings.Logging.RunDir, runName ?? settings.Logging.RunName);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException)
+        {
+            throw new UserInputException(e.Message, e);
+        }
+        File.WriteAllText(run.ConfigPath, settings.ToYaml($"Effective configuration of run {run.Name} (from {Path.GetFullPath(path)})"));
+        return (run, settings, false);
     }
 
     /// <summary>The evaluation service levels measured over the run.</summary>
