@@ -170,10 +170,10 @@ public sealed class Ppo
                 var retT = torch.tensor(ret).to(_device);
                 var oldValueT = torch.tensor(oldValues).to(_device);
 
-                // Only the legal moves' logits are read out of the head: the same log-probabilities as a softmax over all
-                // 13,527 actions with the illegal ones masked, at a fraction of the cost.
-                var (policy, value) = _model.ForwardHeads(input);
-                var logpLegal = PolicyValueModel.LegalLogSoftmax(policy, indexT, validT);
+                // Only the legal moves' logits are computed (the conv head) or read out of the head (the linear one): the same
+                // log-probabilities as a softmax over all 13,527 actions with the illegal ones masked, at a fraction of the cost.
+                var (legalLogits, value) = _model.ForwardLegal(input, indexT);
+                var logpLegal = PolicyValueModel.LegalLogSoftmax(legalLogits, validT);
                 var logp = logpLegal.gather(1, chosenT.unsqueeze(1)).squeeze(1);
                 var terms = Losses(logp, oldLogpT, advT, value, retT, oldValueT, logpLegal, validT);
                 var loss = terms.Policy + terms.Value.mul(Scalars.Of(_options.ValueLossCoeff)) - terms.Entropy.mul(Scalars.Of(_options.EntropyCoef));

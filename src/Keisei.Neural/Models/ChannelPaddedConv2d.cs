@@ -47,6 +47,9 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The weights [out, in, k, k], unpadded (the parameter itself).</summary>
+    public Tensor Weight => weight;
+
     /// <summary>Inputs a sample contributes to one output (in channels × kernel area).</summary>
     public int FanIn => _inChannels * _kernel * _kernel;
 

@@ -21,7 +21,11 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// <c>conv</c> head its <see cref="MovePlanes"/> cells (N × <see cref="ConvPolicyHead.Width"/>: the planes' cells, then
     /// zeros, the first of which is <see cref="MovePlanes.Unmapped"/>).
     /// </summary>
-    public abstract (Tensor Policy, Tensor Value) ForwardHeads(Tensor x);
+    public (Tensor Policy, Tensor Value) ForwardHeads(Tensor x)
+    {
+        var h = Trunk(x);
+        return (PolicyHead.forward(h), ValueHead.forward(h).squeeze(-1));
+    }
 
     /// <summary>Policy logits over the 13,527 actions (N × 13,527) and the value (N).</summary>
     public override (Tensor Logits, Tensor Value) forward(Tensor x)
@@ -90,8 +94,31 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// false (the padding of positions with fewer than L legal moves). The same numbers as <see cref="MaskedLogSoftmax"/>
     /// at the legal actions, without a 13,527-wide tensor.
     /// </summary>
-    public static Tensor LegalLogSoftmax(Tensor headPolicy, Tensor index, Tensor valid) =>
-        headPolicy.gather(1, index).masked_fill(valid.logical_not(), Scalars.Of(float.NegativeInfinity)).log_softmax(-1);
+    public static Tensor LegalLogSoftmax(Tensor headPolicy, Tensor index, Tensor valid) => LegalLogSoftmax(headPolicy.gather(1, index), valid);
+
+    /// <summary>Log-probabilities over each position's legal moves from their logits (N × L, see <see cref="ForwardLegal"/>), −∞ where
+    /// <paramref name="valid"/> is false.</summary>
+    public static Tensor LegalLogSoftmax(Tensor legalLogits, Tensor valid) =>
+        legalLogits.masked_fill(valid.logical_not(), Scalars.Of(float.NegativeInfinity)).log_softmax(-1);
+
+    /// <summary>
+    /// The policy logits at <paramref name="index"/> (N × L entries of <see cref="ForwardHeads"/>' policy output, see
+    /// <see cref="HeadPolicyIndex"/>) and the values: the same numbers as gathering <see cref="ForwardHeads"/>' output, but the
+    /// convolutional head computes only those entries (training reads a hundred or so legal moves of each position's 11,664 cells).
+    /// </summary>
+    public (Tensor LegalLogits, Tensor Value) ForwardLegal(Tensor x, Tensor index)
+    {
+        var h = Trunk(x);
+        var logits = PolicyHead is ConvPolicyHead conv ? conv.AtCells(h, index) : PolicyHead.forward(h).gather(1, index);
+        return (logits, ValueHead.forward(h).squeeze(-1));
+    }
+
+    /// <summary>The shared trunk's features of <paramref name="x"/>, which both heads read.</summary>
+    private protected abstract Tensor Trunk(Tensor x);
+
+    private protected abstract nn.Module<Tensor, Tensor> PolicyHead { get; }
+
+    private protected abstract nn.Module<Tensor, Tensor> ValueHead { get; }
 }
 
 /// <summary>Squeeze-and-excitation: rescales channels by a gate computed from their global average.</summary>
@@ -159,11 +186,11 @@ internal sealed class ResNetSeModel : PolicyValueModel
         RegisterComponents();
     }
 
-    public override (Tensor Policy, Tensor Value) ForwardHeads(Tensor x)
-    {
-        var h = _tower.forward(_stem.forward(x));
-        return (_policyHead.forward(h), _valueHead.forward(h).squeeze(-1));
-    }
+    private protected override Tensor Trunk(Tensor x) => _tower.forward(_stem.forward(x));
+
+    private protected override nn.Module<Tensor, Tensor> PolicyHead => _policyHead;
+
+    private protected override nn.Module<Tensor, Tensor> ValueHead => _valueHead;
 }
 
 /// <summary>A small CNN without BatchNorm for quick CPU runs: 3×3 convolutions with ReLU, a policy head (conv or linear) and a tanh value head.</summary>
@@ -193,11 +220,11 @@ internal sealed class QuickCnnModel : PolicyValueModel
         RegisterComponents();
     }
 
-    public override (Tensor Policy, Tensor Value) ForwardHeads(Tensor x)
-    {
-        var h = _body.forward(x);
-        return (_policyHead.forward(h), _valueHead.forward(h).squeeze(-1));
-    }
+    private protected override Tensor Trunk(Tensor x) => _body.forward(x);
+
+    private protected override nn.Module<Tensor, Tensor> PolicyHead => _policyHead;
+
+    private protected override nn.Module<Tensor, Tensor> ValueHead => _valueHead;
 }
 
 /// <summary>
@@ -218,7 +245,8 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
     private static Tensor Table(Color mover, Device device) =>
         torch.tensor(MovePlanes.Table(mover).ToArray().Select(i => (long)i).ToArray(), device: device).DetachFromDisposeScope();
 
-    private readonly nn.Module<Tensor, Tensor> _hidden, _planes;
+    private readonly nn.Module<Tensor, Tensor> _hidden;
+    private readonly ChannelPaddedConv2d _planes;
 #pragma warning disable IDE1006 // the parameter's name in checkpoints
     private readonly Parameter cell_bias;
 #pragma warning restore IDE1006
@@ -247,6 +275,27 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
         return (_planes.forward(_hidden.forward(h)).flatten(1) + bias).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The head's output at <paramref name="index"/> only (N × L cells of the padded layout of <see cref="forward"/>): each cell
+    /// is its plane's 1×1 weights times the hidden features at its square, plus its bias, so only those dot products are
+    /// computed (and differentiated) instead of all 11,664 cells of every position. Cells of the padding planes are 0, as in
+    /// <see cref="forward"/>.
+    /// </summary>
+    public Tensor AtCells(Tensor h, Tensor index)
+    {
+        using var scope = torch.NewDisposeScope();
+        var hidden = _hidden.forward(h);
+        long n = hidden.shape[0], channels = hidden.shape[1], l = index.shape[1];
+        var features = hidden.permute(0, 2, 3, 1).reshape(n * 81, channels);
+        var flat = index.flatten();
+        var rows = flat.remainder(Scalars.Of(81L)) + torch.arange(Scalars.Of(n), dtype: ScalarType.Int64, device: index.device).mul(Scalars.Of(81L)).repeat_interleave(l);
+        var planes = flat.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor);
+        var weights = nn.functional.pad(_planes.Weight.view(MovePlanes.Planes, channels), [0, 0, 0, Width / 81 - MovePlanes.Planes]);
+        var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
+        var logits = features.index_select(0, rows).mul(weights.index_select(0, planes)).sum(1) + bias.index_select(0, flat);
+        return logits.view(n, l).MoveToOuterDisposeScope();
     }
 
     /// <summary>The 13,527 action logits of each position from the head's cells, by the colour to move read off the observation.</summary>

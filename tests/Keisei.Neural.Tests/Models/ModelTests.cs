@@ -153,12 +153,47 @@ public class ModelTests
                 valid[p * width + k] = true;
             }
         var full = PolicyValueModel.MaskedLogSoftmax(model.forward(input).Logits, Masks(positions)).data<float>().ToArray();
-        var sparse = PolicyValueModel.LegalLogSoftmax(model.ForwardHeads(input).Policy, torch.tensor(index, [positions.Count, width]),
+        var sparse = PolicyValueModel.LegalLogSoftmax(model.ForwardLegal(input, torch.tensor(index, [positions.Count, width])).LegalLogits,
             torch.tensor(valid, [positions.Count, width])).data<float>().ToArray();
         for (int p = 0; p < positions.Count; p++)
         {
             for (int k = 0; k < legal[p].Length; k++) Assert.Equal(full[p * ActionSpace.Size + legal[p][k]], sparse[p * width + k], 1e-5f);
             for (int k = legal[p].Length; k < width; k++) Assert.Equal(float.NegativeInfinity, sparse[p * width + k]);
+        }
+    }
+
+    [Theory]
+    [InlineData("quick", ModelConfig.ConvHead)]
+    [InlineData("quick", ModelConfig.LinearHead)]
+    [InlineData("resnet", ModelConfig.ConvHead)]
+    public void ForwardLegalGivesTheHeadsOutputAndGradientsAtTheIndex(string architecture, string head)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = PolicyValueModel.Create(Tiny(architecture, "core46", head), seed: 8);
+        model.eval();
+        var positions = SomePositions(7, seed: 9);
+        var input = Observations(Core46Encoder.Instance, positions);
+        var random = new Random(3);
+        // Any cells, the padding ones (zero output) and the unmapped one included, some read twice.
+        var index = torch.tensor(Enumerable.Range(0, positions.Count * 40).Select(_ => (long)random.Next(model.HeadPolicySize)).ToArray(), [positions.Count, 40]);
+        var weights = torch.randn(positions.Count, 40, generator: new torch.Generator(5));
+
+        (float[] Output, Dictionary<string, float[]> Gradients) Run(Func<(Tensor Logits, Tensor Value)> forward)
+        {
+            model.zero_grad();
+            var (logits, value) = forward();
+            logits.mul(weights).sum().add(value.sum()).backward();
+            return (logits.data<float>().ToArray(), model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad is { } g ? g.data<float>().ToArray() : []));
+        }
+        var direct = Run(() => model.ForwardLegal(input, index));
+        var gathered = Run(() => { var (policy, value) = model.ForwardHeads(input); return (policy.gather(1, index), value); });
+        Assert.Equal(gathered.Output.Length, direct.Output.Length);
+        for (int i = 0; i < direct.Output.Length; i++) Assert.Equal(gathered.Output[i], direct.Output[i], 1e-4f);
+        foreach (var (name, expected) in gathered.Gradients)
+        {
+            var actual = direct.Gradients[name];
+            Assert.True(expected.Length == actual.Length, name);
+            for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 + 1e-3 * Math.Abs(expected[i]), $"{name}[{i}]: {expected[i]} vs {actual[i]}");
         }
     }
 
