@@ -101,8 +101,29 @@ public sealed class DashboardServer : IAsyncDisposable
         MapApi();
     }
 
-    /// <summary>Starts listening (returns once the server accepts requests).</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+    /// <summary>
+    /// Starts listening (returns once the server accepts requests) and reads every run's metrics and database in the
+    /// background, so that the first page opened finds them indexed.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await App.StartAsync(cancellationToken).ConfigureAwait(false);
+        _ = Task.Run(() =>
+        {
+            foreach (var run in _catalog.Runs())
+            {
+                try
+                {
+                    run.Metrics.Update();
+                    run.Data();
+                }
+                catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException)
+                {
+                    // The same problem is reported to whoever opens the run.
+                }
+            }
+        }, CancellationToken.None);
+    }
 
     /// <summary>Stops listening; open event streams end.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);

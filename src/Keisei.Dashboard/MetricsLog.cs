@@ -32,14 +32,19 @@ public sealed class MetricsLog(string path)
     private long _totalGames;
     private DateTime _lastWrite;
 
+    private readonly List<(Series Series, double Value)> _values = new(64);
+
     private sealed class Series
     {
+        public bool IsEpisodes;
         public readonly List<int> Rows = [];
         public readonly List<double> Values = [];
     }
 
     /// <summary>The file read.</summary>
     public string Path { get; } = path;
+
+    private Dictionary<string, Series>.AlternateLookup<ReadOnlySpan<char>> ByName => _series.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Rows read so far (the cursor a client passes back as <c>since</c>).</summary>
     public int Rows
@@ -139,29 +144,30 @@ public sealed class MetricsLog(string path)
         if (line.IsEmpty || line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0) return;
         long? step = null;
         DateTimeOffset? time = null;
-        var values = new List<(string, double)>(32);
+        _values.Clear();
         try
         {
             var reader = new Utf8JsonReader(line);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new FormatException("expected a JSON object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                string name = reader.GetString()!;
-                reader.Read();
-                switch (name)
+                if (reader.ValueTextEquals("timesteps"u8))
                 {
-                    case "timesteps":
-                        step = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long s) ? s
-                            : throw new FormatException($"expected \"timesteps\" to be a whole number, found {reader.TokenType}");
-                        break;
-                    case "time":
-                        time = reader.TokenType == JsonTokenType.String && DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t)
-                            ? t : throw new FormatException("expected \"time\" to be an ISO 8601 time");
-                        break;
-                    default:
-                        if (reader.TokenType == JsonTokenType.Number) values.Add((name, reader.GetDouble()));
-                        else reader.Skip(); // null (a non-finite value) and anything else is no point
-                        break;
+                    reader.Read();
+                    step = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long s) ? s
+                        : throw new FormatException($"expected \"timesteps\" to be a whole number, found {reader.TokenType}");
+                }
+                else if (reader.ValueTextEquals("time"u8))
+                {
+                    reader.Read();
+                    time = reader.TokenType == JsonTokenType.String && ParseTime(ref reader, out var t) ? t : throw new FormatException("expected \"time\" to be an ISO 8601 time");
+                }
+                else
+                {
+                    var series = SeriesNamed(ref reader);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Number) _values.Add((series, reader.GetDouble()));
+                    else reader.Skip(); // null (a non-finite value) and anything else is no point
                 }
             }
             if (step is null || time is null) throw new FormatException($"expected \"timesteps\" and \"time\", found {(step is null ? "no timesteps" : "no time")}");
@@ -175,20 +181,41 @@ public sealed class MetricsLog(string path)
         int row = _steps.Count;
         _steps.Add(step.Value);
         _seconds.Add((time.Value - _start.Value).TotalSeconds);
-        foreach (var (name, value) in values)
+        foreach (var (series, value) in _values)
         {
-            if (name == EpisodesTag) _totalGames += (long)value;
-            if (!_series.TryGetValue(name, out var series)) _series[name] = series = new Series();
+            if (series.IsEpisodes) _totalGames += (long)value;
             series.Rows.Add(row);
             series.Values.Add(value);
         }
         _games.Add(_totalGames);
     }
 
-    /// <summary>The tags seen so far, sorted.</summary>
+    /// <summary>The series of the property name under the reader, found without allocating once the tag is known.</summary>
+    private Series SeriesNamed(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= 256)
+        {
+            Span<char> chars = stackalloc char[256];
+            int n = System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, chars);
+            if (ByName.TryGetValue(chars[..n], out var known)) return known;
+        }
+        string name = reader.GetString()!;
+        if (!_series.TryGetValue(name, out var series)) _series[name] = series = new Series { IsEpisodes = name == EpisodesTag };
+        return series;
+    }
+
+    /// <summary>The trainer's round-trip time (<c>2025-01-02T03:04:05.0000000+00:00</c>) read in place; other ISO 8601 forms through the parser.</summary>
+    private static bool ParseTime(ref Utf8JsonReader reader, out DateTimeOffset time)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out time, out int used, 'O') && used == reader.ValueSpan.Length)
+            return true;
+        return DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out time);
+    }
+
+    /// <summary>The tags with at least one (finite) value so far, sorted.</summary>
     public IReadOnlyList<string> Tags()
     {
-        lock (_lock) return [.. _series.Keys.Order(StringComparer.Ordinal)];
+        lock (_lock) return [.. _series.Where(kv => kv.Value.Rows.Count > 0).Select(kv => kv.Key).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>The last row's step, seconds and games, or null before any row.</summary>

@@ -21,14 +21,14 @@ function h(tag, attrs, ...children) {
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 const svgNs = 'http://www.w3.org/2000/svg';
 function s(tag, attrs, ...children) {
   const el = document.createElementNS(svgNs, tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 async function api(path) {
@@ -98,16 +98,17 @@ function niceTicks(lo, hi, count) {
 function tickLabel(v, axis) {
   if (axis === 'time') return duration(v);
   const a = Math.abs(v);
-  if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
-  if (a >= 1e3) return (v / 1e3).toFixed(a >= 1e4 ? 0 : 1) + 'k';
-  if (a !== 0 && a < 1e-3) return v.toExponential(0);
-  return String(Number(v.toPrecision(3)));
+  if (a >= 1e6) return Number((v / 1e6).toPrecision(4)) + 'M';
+  if (a >= 1e3) return Number((v / 1e3).toPrecision(4)) + 'k';
+  if (a !== 0 && a < 1e-2) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
 }
 
 /**
  * A line chart. series: [{name, xs, ys, lo?, hi?}] (lo/hi: a band, e.g. a 95 % interval). Redraw with chart.draw(series).
+ * axisOf() names the x-axis now ('step', 'time', 'games'), for the tick labels.
  */
-function lineChart(title, axis) {
+function lineChart(title, axisOf) {
   const canvas = h('canvas');
   const legend = h('div', { class: 'legend' });
   const box = h('div', { class: 'chart', 'data-title': title }, h('h3', {}, title), canvas, legend);
@@ -138,7 +139,7 @@ function lineChart(title, axis) {
     const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad;
     const X = v => L + (v - x0) / (x1 - x0) * pw, Y = v => T + (1 - (v - y0) / (y1 - y0)) * ph;
     for (const t of niceTicks(y0, y1, 4)) { g.beginPath(); g.moveTo(L, Y(t)); g.lineTo(L + pw, Y(t)); g.stroke(); g.fillText(tickLabel(t), 4, Y(t) + 4); }
-    for (const t of niceTicks(x0, x1, 5)) { const px = X(t); if (px < L || px > L + pw) continue; g.fillText(tickLabel(t, axis), px - 14, hgt - 6); }
+    for (const t of niceTicks(x0, x1, 5)) { const px = X(t); if (px < L || px > L + pw) continue; g.fillText(tickLabel(t, axisOf()), px - 14, hgt - 6); }
     series.forEach((x, k) => {
       const color = palette[k % palette.length];
       if (x.lo && x.hi) {
@@ -168,7 +169,7 @@ function lineChart(title, axis) {
     for (const x of current) {
       let best = -1, dist = Infinity;
       for (let i = 0; i < x.xs.length; i++) { const d = Math.abs(x.xs[i] - xv); if (d < dist) { dist = d; best = i; } }
-      if (best >= 0) lines.push(`${x.name}: ${fmt(x.ys[best], 4)} @ ${tickLabel(x.xs[best], axis)}`);
+      if (best >= 0) lines.push(`${x.name}: ${fmt(x.ys[best], 4)} @ ${tickLabel(x.xs[best], axisOf())}`);
     }
     tip.textContent = lines.join('\n'); tip.style.display = 'block';
     tip.style.left = (ev.clientX + 12) + 'px'; tip.style.top = (ev.clientY + 12) + 'px';
@@ -243,7 +244,7 @@ async function runPage(token, run) {
     h('option', { value: '' }, 'add a chart…'), summary.tags.filter(t => !known.has(t)).map(t => h('option', { value: t }, t)));
   const grid = h('div', { class: 'charts', id: 'charts' });
   const charts = [];
-  function addChart(title, tags, bands) { const c = lineChart(title, axis); c.tags = tags; c.bands = bands || {}; charts.push(c); grid.append(c.el); }
+  function addChart(title, tags, bands) { const c = lineChart(title, () => axis); c.tags = tags; c.bands = bands || {}; charts.push(c); grid.append(c.el); }
   for (const [title, tags, bands] of chartGroups) if (tags.some(t => series[t])) addChart(title, tags, bands);
 
   // Zoomed views ask the server for the recent rows at full resolution (up to 2,000 points per tag).
@@ -307,7 +308,7 @@ async function ratingsPage(token, run) {
       h('td', { class: 'num' }, i + 1), h('td', {}, p.name), h('td', { class: 'num' }, fmt(p.rating, 0)), h('td', { class: 'num' }, fmt(p.ci95, 0)),
       h('td', { class: 'num' }, p.games), h('td', { class: 'num' }, fmt(p.score)), h('td', { class: 'num' }, p.los_vs_next === null ? '–' : fmt(p.los_vs_next * 100, 1) + ' %'),
       h('td', { class: p.rated ? 'num' : 'num muted' }, p.rated ? 'rated' : 'regularised'))));
-  const over = lineChart('Rating over checkpoints (± 95 %)', 'step');
+  const over = lineChart('Rating over checkpoints (± 95 %)', () => 'step');
   const names = data.head_to_head.players;
   const matrix = h('table', { class: 'matrix', id: 'matrix' },
     h('tr', {}, h('th', {}, 'row vs column (W-D-L)'), names.map(n => h('th', {}, n))),
