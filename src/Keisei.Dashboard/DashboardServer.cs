@@ -108,18 +108,20 @@ public sealed class DashboardServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await App.StartAsync(cancellationToken).ConfigureAwait(false);
+        var stopping = App.Lifetime.ApplicationStopping;
         _ = Task.Run(() =>
         {
             foreach (var run in _catalog.Runs())
             {
+                if (stopping.IsCancellationRequested) return;
                 try
                 {
                     run.Metrics.Update();
                     run.Data();
                 }
-                catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException or ObjectDisposedException)
                 {
-                    // The same problem is reported to whoever opens the run.
+                    // The same problem is reported to whoever opens the run (or the dashboard is closing).
                 }
             }
         }, CancellationToken.None);

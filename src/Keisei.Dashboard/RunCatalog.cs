@@ -56,6 +56,7 @@ public sealed class RunState : IDisposable
     private readonly Lock _lock = new();
     private ResultsStore? _store;
     private RunData? _data;
+    private bool _disposed;
 
     internal RunState(RunDirectory run)
     {
@@ -76,6 +77,7 @@ public sealed class RunState : IDisposable
         {
             lock (_lock)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 if (_store is null && File.Exists(Run.DatabasePath)) _store = ResultsStore.OpenReadOnly(Run.DatabasePath);
                 return _store;
             }
@@ -109,6 +111,7 @@ public sealed class RunState : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             _store?.Dispose();
             _store = null;
         }
