@@ -28,6 +28,7 @@ public static class KeiseiApp
         root.Subcommands.Add(ChampionCommand.CreateChampion(stdout));
         root.Subcommands.Add(ChampionCommand.CreateRollback(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr, logging));
+        root.Subcommands.Add(ServeCommand.Create(stdout));
         foreach (var extra in extraCommands) root.Subcommands.Add(extra);
 
         var parse = root.Parse(args);

@@ -126,12 +126,7 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
     private static bool? GateDecision(EvaluationRequest request, Tally tally, int agentGames) =>
         request.Gate?.Decide(tally.AgentCounts.Points, tally.AgentCounts.Games, agentGames);
 
-    private static SprtResult? Check(EvaluationRequest request, Tally tally)
-    {
-        if (request.Sprt is null || tally.Played == 0) return null;
-        var pairs = tally.AgentPairs;
-        return pairs.Pairs > 0 ? Sprt.Evaluate(request.Sprt, pairs) : Sprt.Evaluate(request.Sprt, tally.AgentCounts);
-    }
+    private static SprtResult? Check(EvaluationRequest request, Tally tally) => AgentResults.Sprt(request.Sprt, tally.AgentGames);
 
     /// <summary>Expands matches into games: each opening played as a colour-swapped pair, pairs numbered across the plan.</summary>
     private List<ScheduledGame> Schedule(EvaluationRequest request, IReadOnlyList<Matchup> matchups)
@@ -218,17 +213,13 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
             _games[index] = (score, agentBlack ? Color.Black : Color.White, plies, reason, opponent, g.PairIndex);
         }
 
-        private IEnumerable<(double Score, Color Color, int Plies, TerminationReason Reason, string Opponent, int Pair, int Index)> AgentGames =>
-            _games.Where(kv => kv.Value.AgentScore is not null)
-                .Select(kv => (kv.Value.AgentScore!.Value, kv.Value.AgentColor, kv.Value.Plies, kv.Value.Reason, kv.Value.Opponent, kv.Value.Pair, kv.Key));
+        public IReadOnlyList<AgentGame> AgentGames =>
+            [.. _games.Where(kv => kv.Value.AgentScore is not null)
+                .Select(kv => new AgentGame(kv.Value.AgentScore!.Value, kv.Value.AgentColor, kv.Value.Plies, kv.Value.Reason, kv.Value.Opponent, kv.Value.Pair, kv.Key))];
 
         public WdlCounts AgentCounts => WdlCounts.FromScores(AgentGames.Select(g => g.Score));
 
-        public PairCounts AgentPairs => PairsOf(AgentGames);
-
-        private static PairCounts PairsOf(IEnumerable<(double Score, Color Color, int Plies, TerminationReason Reason, string Opponent, int Pair, int Index)> games) =>
-            PairCounts.FromPairs(games.GroupBy(g => g.Pair).Where(p => p.Count() == 2)
-                .Select(p => p.OrderBy(g => g.Index).ToArray()).Select(p => (p[0].Score, p[1].Score)));
+        public PairCounts AgentPairs => AgentResults.Pairs(AgentGames);
 
         public EvaluationProgress Progress(int planned, SprtResult? sprt)
         {
@@ -239,18 +230,8 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         public EvaluationReport Report(long id, EvaluationStatus status, EvaluationRequest request, int planned, IReadOnlyList<Matchup> matchups,
             SprtResult? sprt, IReadOnlyList<PoolRating> pool, TimeSpan elapsed)
         {
-            var agentGames = AgentGames.ToList();
-            var opponents = agentGames.GroupBy(g => g.Opponent).OrderBy(g => g.Key, StringComparer.Ordinal).Select(group =>
-            {
-                var list = group.ToList();
-                var counts = WdlCounts.FromScores(list.Select(g => g.Score));
-                var pairs = PairsOf(list);
-                return new OpponentResult(group.Key, counts,
-                    WdlCounts.FromScores(list.Where(g => g.Color == Color.Black).Select(g => g.Score)),
-                    WdlCounts.FromScores(list.Where(g => g.Color == Color.White).Select(g => g.Score)),
-                    pairs, EloEstimate.FromCounts(counts), pairs.Pairs > 0 ? EloEstimate.FromPairs(pairs) : null,
-                    MatchSummary.From(list.Select(g => new GameOutcome(g.Score, g.Color, g.Plies, g.Reason))));
-            }).ToList();
+            var agentGames = AgentGames;
+            var opponents = AgentResults.Opponents(agentGames);
 
             var benchmark = new List<BenchmarkCaseResult>();
             int firstPair = 0;

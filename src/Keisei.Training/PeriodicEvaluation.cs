@@ -277,8 +277,7 @@ public sealed class PeriodicEvaluation : ITrainingCallback, IAsyncDisposable
     {
         try
         {
-            var series = Ledger.Checkpoints().Select(c => CheckpointName(c.Path)).Distinct().ToList();
-            var ladder = PoolRatings.Fit(_store, anchor: "random", seriesOrder: series);
+            var ladder = Ledger.Ladder(_runName);
             _store.AddRatingSnapshot(null, "ladder", "random", ReportJson.Pool(ladder).ToJsonString());
             foreach (var r in ladder.Where(r => r.Rated))
             {

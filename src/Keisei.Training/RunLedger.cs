@@ -64,6 +64,14 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
     /// <summary>Every promotion, oldest first.</summary>
     public IReadOnlyList<StoredChampion> ChampionHistory() => store.Champions();
 
+    /// <summary>
+    /// The run's ladder: Bradley–Terry ratings over every game in its database, anchored on <c>random</c> (held at 1500; the
+    /// pool's mean when random never played), with the run's checkpoints in series (KataGo's weak prior between neighbours).
+    /// Periodic evaluation stores it after each evaluation; the dashboard shows it.
+    /// </summary>
+    public IReadOnlyList<PoolRating> Ladder(string runName) =>
+        PoolRatings.Fit(store, anchor: "random", seriesOrder: store.Checkpoints().Select(c => ParticipantName(runName, c.Path)).Distinct().ToList());
+
     /// <summary>The current champion (the active entry), or null.</summary>
     public StoredChampion? Champion() => store.Champions().LastOrDefault(c => c.Status == ChampionStatus.Active);
 

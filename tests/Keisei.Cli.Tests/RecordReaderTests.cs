@@ -226,7 +226,7 @@ public sealed class RecordReaderTests : IDisposable
                     Assert.False(string.IsNullOrWhiteSpace(comment), $"{where}: no comment says why");
 
                 // Names: .kif is Shift_JIS, so the emoji becomes '?'; UTF-8 files keep it.
-                string expectedBlack = format == "kif" ? GamesCommand.ShiftJis.GetString(GamesCommand.ShiftJis.GetBytes(BlackName)) : BlackName;
+                string expectedBlack = format == "kif" ? Keisei.Shogi.Records.KifWriter.ShiftJis.GetString(Keisei.Shogi.Records.KifWriter.ShiftJis.GetBytes(BlackName)) : BlackName;
                 Assert.Equal(expectedBlack, r.GetProperty("blackName").GetString());
                 Assert.Equal(WhiteName, r.GetProperty("whiteName").GetString());
             }

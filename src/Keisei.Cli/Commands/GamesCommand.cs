@@ -9,18 +9,6 @@ namespace Keisei.Cli;
 /// <summary><c>keisei games export</c>: write an evaluation's stored games as KIF, CSA or USI files.</summary>
 internal static class GamesCommand
 {
-    /// <summary>
-    /// Shift_JIS (code page 932, as Windows and the KIF readers use it) for <c>.kif</c> files; a character it cannot hold
-    /// (for example in a player name) is written as <c>?</c>, so the file stays valid Shift_JIS.
-    /// </summary>
-    internal static readonly Encoding ShiftJis = CreateShiftJis();
-
-    private static Encoding CreateShiftJis()
-    {
-        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        return Encoding.GetEncoding(932, new EncoderReplacementFallback("?"), DecoderFallback.ExceptionFallback);
-    }
-
     public static Command Create(TextWriter stdout)
     {
         var command = new Command("games", "Work with stored games.");
@@ -50,12 +38,12 @@ internal static class GamesCommand
             int count = 0;
             foreach (var game in store.Games(id))
             {
-                var record = ToRecord(game, names);
+                var record = game.ToRecord(names);
                 string file = Path.Combine(folder, $"evaluation{id}-game{game.GameIndex:D4}.{kind}");
                 switch (kind)
                 {
                     case "kif":
-                        File.WriteAllText(file, KifWriter.Write(record), ShiftJis);
+                        File.WriteAllText(file, KifWriter.Write(record), KifWriter.ShiftJis);
                         break;
                     case "kifu":
                         File.WriteAllText(file, KifWriter.Write(record), new UTF8Encoding(false));
@@ -79,18 +67,4 @@ internal static class GamesCommand
     private static string UsiLine(StoredGame game) =>
         (game.StartSfen == Position.StartSfen ? "position startpos" : $"position sfen {game.StartSfen}") +
         (game.Moves.Count > 0 ? " moves " + string.Join(' ', game.Moves) : "");
-
-    internal static GameRecord ToRecord(StoredGame game, IReadOnlyDictionary<long, string> names)
-    {
-        var position = Position.FromSfen(game.StartSfen);
-        var moves = new List<Move>(game.Moves.Count);
-        foreach (string text in game.Moves)
-        {
-            var move = UsiNotation.ParseMove(position, text);
-            position.DoMove(move);
-            moves.Add(move);
-        }
-        return new GameRecord(game.StartSfen, moves, game.Result, game.Termination, names[game.BlackPlayerId], names[game.WhitePlayerId],
-            game.FinishedAt - TimeSpan.FromMilliseconds(game.DurationMs), game.MoveTimes, game.Detail);
-    }
 }

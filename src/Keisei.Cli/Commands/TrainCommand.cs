@@ -26,12 +26,15 @@ internal static class TrainCommand
         var minutes = new Option<double?>("--time-limit") { Description = "Stop (with a checkpoint) after this many minutes." }
             .InRange(0, OptionRules.YearMinutes, minExclusive: true, unit: "minutes");
         var plain = new Option<bool>("--plain") { Description = "One line per update instead of the live display." };
+        var serve = new Option<bool>("--serve") { Description = "Also serve the dashboard (keisei serve) over logging.run_dir while training; --serve-port, --serve-host, --serve-token as for serve." };
+        var dashboard = ServeCommand.Options.Create("serve-");
         var command = new Command("train",
             "Train a Shogi agent by self-play PPO. Writes runs/<name>/: config.yaml, checkpoints/, keisei.db, tensorboard/, metrics.jsonl, train.log. " +
             "Ctrl-C saves a checkpoint and exits; --resume continues exactly.")
         {
-            config, set, runName, resume, minutes, plain,
+            config, set, runName, resume, minutes, plain, serve,
         };
+        foreach (var option in dashboard.All) command.Options.Add(option);
         command.SetAction(async (result, cancellationToken) =>
         {
             var (run, settings, resumed) = OpenRun(result.GetValue(config), result.GetValue(set) ?? [], result.GetValue(runName), result.GetValue(resume));
@@ -66,6 +69,7 @@ internal static class TrainCommand
             if (result.GetValue(minutes) is { } m) limit.CancelAfter(TimeSpan.FromMinutes(m));
 
             stdout.WriteLine($"Run {run.Name}: {options.Model.Describe()}, {options.TotalTimesteps:N0} timesteps, {options.NumEnvs} games in parallel -> {run.Path}");
+            await using var server = result.GetValue(serve) ? await ServeCommand.StartAsync(dashboard.Read(result, settings.Logging.RunDir), stdout, cancellationToken) : null;
             var progress = new SynchronousProgress<TrainingStatus>(display.Report);
             TrainingResult outcome;
             try

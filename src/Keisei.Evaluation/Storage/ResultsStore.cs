@@ -37,6 +37,32 @@ public sealed record StoredGame(long Id, long EvaluationId, int GameIndex, int P
         if (playerId != BlackPlayerId && playerId != WhitePlayerId || Result == GameResult.Ongoing) return null;
         return Result.ScoreFor(playerId == BlackPlayerId ? Color.Black : Color.White);
     }
+
+    /// <summary>
+    /// The game as a record for the KIF/CSA writers, the players named from <paramref name="names"/> (player id → name).
+    /// </summary>
+    /// <exception cref="ResultsStoreException">A stored move is not legal where it was played (the row was changed outside Keisei).</exception>
+    public GameRecord ToRecord(IReadOnlyDictionary<long, string> names)
+    {
+        var position = Position.FromSfen(StartSfen);
+        var moves = new List<Move>(Moves.Count);
+        for (int i = 0; i < Moves.Count; i++)
+        {
+            Move move;
+            try
+            {
+                move = UsiNotation.ParseMove(position, Moves[i]);
+            }
+            catch (FormatException e)
+            {
+                throw new ResultsStoreException($"Stored game {Id}, move {i + 1}: {e.Message}", e);
+            }
+            position.DoMove(move);
+            moves.Add(move);
+        }
+        return new GameRecord(StartSfen, moves, Result, Termination, names[BlackPlayerId], names[WhitePlayerId],
+            FinishedAt - TimeSpan.FromMilliseconds(DurationMs), MoveTimes, Detail);
+    }
 }
 
 /// <summary>
@@ -187,6 +213,50 @@ public sealed class ResultsStore : IDisposable
         }
         return store;
     }
+
+    /// <summary>
+    /// Opens an existing store for reading only (the dashboard): nothing is created or migrated, and every write fails. The
+    /// database must exist and have this Keisei's schema; SQLite's WAL lets it read while a training or evaluation writes.
+    /// </summary>
+    /// <exception cref="ResultsStoreException">The file is missing, not a database, or has another schema version.</exception>
+    public static ResultsStore OpenReadOnly(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new ResultsStoreException($"Results database '{full}' does not exist.");
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString());
+        var store = new ResultsStore(connection, full);
+        try
+        {
+            store.Guarded(() =>
+            {
+                connection.Open();
+                store.Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+                int version = store.UserVersion();
+                if (version != Migrations.Length)
+                    throw new ResultsStoreException(version < Migrations.Length
+                        ? $"Results database '{full}' has schema version {version}; this Keisei reads version {Migrations.Length} (any command that writes to it, such as keisei rate --db, brings it up to date)."
+                        : $"Results database '{full}' has schema version {version}; this Keisei knows up to {Migrations.Length}.");
+            });
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return store;
+    }
+
+    /// <summary>
+    /// SQLite's <c>PRAGMA data_version</c> of this connection: it changes whenever another connection (another process)
+    /// commits to the database, so a reader can tell cheaply whether anything it showed may be out of date.
+    /// </summary>
+    public long DataVersion() => Guarded(() => Convert.ToInt64(Scalar("PRAGMA data_version;"), CultureInfo.InvariantCulture));
 
     private void Initialize()
     {
@@ -423,7 +493,13 @@ public sealed class ResultsStore : IDisposable
     }
 
     /// <summary>Stored games, of one evaluation or of all, in storing order.</summary>
-    public IReadOnlyList<StoredGame> Games(long? evaluationId = null)
+    public IReadOnlyList<StoredGame> Games(long? evaluationId = null) =>
+        evaluationId is null ? QueryGames("", []) : QueryGames("WHERE g.evaluation_id = $e", [("$e", evaluationId.Value)]);
+
+    /// <summary>One stored game by its id, or null.</summary>
+    public StoredGame? Game(long id) => QueryGames("WHERE g.id = $id", [("$id", id)]).FirstOrDefault();
+
+    private IReadOnlyList<StoredGame> QueryGames(string where, (string Name, object Value)[] args)
     {
         return Guarded(() =>
         {
@@ -431,9 +507,9 @@ public sealed class ResultsStore : IDisposable
                 SELECT g.id, g.evaluation_id, g.game_index, p.pair_index, p.opening_id, g.black_player_id, g.white_player_id, g.start_sfen, g.moves,
                        g.result, g.termination, g.plies, g.duration_ms, g.detail, g.finished_at, g.move_times_ms
                 FROM games g JOIN pairs p ON p.id = g.pair_id
-                {(evaluationId is null ? "" : "WHERE g.evaluation_id = $e")}
+                {where}
                 ORDER BY g.id;
-                """, evaluationId is null ? [] : [("$e", evaluationId.Value)]);
+                """, args);
             using var r = cmd.ExecuteReader();
             var list = new List<StoredGame>();
             while (r.Read())

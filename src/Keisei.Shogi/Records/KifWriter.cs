@@ -17,6 +17,18 @@ public static class KifWriter
         [PieceType.Rook, PieceType.Bishop, PieceType.Gold, PieceType.Silver, PieceType.Knight, PieceType.Lance, PieceType.Pawn];
 
     /// <summary>
+    /// Shift_JIS (code page 932, as Windows and the KIF readers use it) for <c>.kif</c> files; a character it cannot hold
+    /// (for example in a player name) is written as <c>?</c>, so the file stays valid Shift_JIS.
+    /// </summary>
+    public static readonly Encoding ShiftJis = CreateShiftJis();
+
+    private static Encoding CreateShiftJis()
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return Encoding.GetEncoding(932, new EncoderReplacementFallback("?"), DecoderFallback.ExceptionFallback);
+    }
+
+    /// <summary>
     /// The KIF text of <paramref name="record"/>, lines ending in <c>\n</c>. Save it as UTF-8 (<c>.kifu</c>) or
     /// Shift_JIS (<c>.kif</c>); that choice is the caller's.
     /// </summary>
@@ -70,7 +82,8 @@ public static class KifWriter
     /// written without <c>不成</c>: the Kakinoki definition has no such suffix, and readers (tsshogi, ShogiHome) take such a
     /// line for an unknown special move that ends the game.
     /// </summary>
-    private static string MoveText(Position position, Move move, int previousTo)
+    /// <param name="previousTo">The square the previous move went to (-1 for the first move): a move there is written <c>同</c>.</param>
+    public static string MoveText(Position position, Move move, int previousTo)
     {
         var sb = new StringBuilder(12);
         if (move.To == previousTo) sb.Append("同　");

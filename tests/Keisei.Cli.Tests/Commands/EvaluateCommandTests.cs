@@ -76,7 +76,7 @@ public sealed class EvaluateCommandTests : IDisposable
         // .kif is Shift_JIS, .kifu the same text in UTF-8 without a byte order mark.
         byte[] kifBytes = File.ReadAllBytes(Directory.GetFiles(PathOf("kif")).Order().First());
         byte[] kifuBytes = File.ReadAllBytes(Directory.GetFiles(PathOf("kifu")).Order().First());
-        string kif = GamesCommand.ShiftJis.GetString(kifBytes);
+        string kif = Keisei.Shogi.Records.KifWriter.ShiftJis.GetString(kifBytes);
         Assert.Equal(kif, new System.Text.UTF8Encoding(false, true).GetString(kifuBytes));
         Assert.NotEqual(0xEF, kifuBytes[0]);
         Assert.Contains("手合割：平手", kif);
