@@ -54,7 +54,7 @@ public sealed class EngineSettings
             new("Random_Ply", "spin", "0", 0, 10000, [], null, "game plies in which the move is sampled (by visits, or by policy) for opening variety"),
             new("Temperature", "string", "1", 0, 0, [], CheckTemperature, "temperature of that sampling (a number above 0)"),
             new("NetworkDelay", "spin", "120", 0, 60000, [], null, "milliseconds kept back from every time limit for the GUI's and the pipe's delays"),
-            new("MinimumThinkingTime", "spin", "1000", 0, 3600000, [], null, "least milliseconds to think per move when the clock allows it"),
+            new("MinimumThinkingTime", "spin", "1000", 0, 3600000, [], null, "the time target of a move is at least this many milliseconds when the clock allows it (a decided search still ends sooner)"),
             new("USI_Hash", "spin", "256", 1, 1048576, [], null, "accepted and ignored (the tree is bounded by the search's node budget)"),
             new("USI_Ponder", "check", "false", 0, 0, [], null, "accepted and ignored (the engine ponders whenever the GUI sends go ponder)"),
         ];
