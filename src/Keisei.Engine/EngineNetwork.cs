@@ -4,6 +4,7 @@ using Keisei.Neural.Encoding;
 using Keisei.Neural.Inference;
 using Keisei.Neural.Models;
 using Keisei.Neural.Native;
+using Keisei.Search;
 using Keisei.Shogi;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -37,12 +38,14 @@ internal sealed class EngineNetwork : IAsyncDisposable
     public bool Matches(EngineSettings settings) => Path == settings.Model && Device == settings.Device && Batch == settings.BatchSize;
 
     /// <summary>
-    /// Loads and verifies the checkpoint (<see cref="CheckpointFile.Load"/>), moves it to the device and runs one full batch
-    /// of the start position through it, so that the first move does not pay for libtorch's start-up.
+    /// Loads and verifies the checkpoint (<see cref="CheckpointFile.Load"/>), moves it to the device, runs one full batch
+    /// of the start position through it and a short search of it, so that the first move pays neither for libtorch's
+    /// start-up nor for compiling the search.
     /// </summary>
     /// <exception cref="EngineSetupException">The model or the device cannot be used; the message names the option and the problem.</exception>
-    public static async Task<EngineNetwork> LoadAsync(EngineSettings settings, int maxMovesPerGame, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<EngineNetwork> LoadAsync(EngineSettings settings, SearchOptions search, ILogger logger, CancellationToken cancellationToken)
     {
+        int maxMovesPerGame = search.MaxMovesPerGame;
         if (settings.Model.Length == 0)
             throw new EngineSetupException("DNN_Model is not set: start the engine with --model <file.ckpt> or send 'setoption name DNN_Model value <file.ckpt>'");
         torch.Device device;
@@ -72,6 +75,8 @@ internal sealed class EngineNetwork : IAsyncDisposable
             var context = new EncodingContext(maxMovesPerGame, 1);
             var warmUp = Enumerable.Range(0, settings.BatchSize).Select(_ => batcher.EvaluateAsync(position.Clone(), context, cancellationToken).AsTask());
             await Task.WhenAll(warmUp).ConfigureAwait(false);
+            var warmSearch = new PuctSearch(new BatcherLeafEvaluator(batcher), search with { Batch = settings.BatchSize }, seed: 0);
+            await warmSearch.SearchAsync(new Game(), 2 * settings.BatchSize, cancellationToken: cancellationToken, progress: _ => false).ConfigureAwait(false);
             return new EngineNetwork(settings.Model, settings.Device, settings.BatchSize, checkpoint, batcher);
         }
         catch (Exception e) when (e is NonFiniteOutputException or ExternalException or InvalidOperationException)

@@ -46,6 +46,9 @@ internal sealed class SearchJob
     /// <summary>Runs the job's work on the thread pool; the work must write exactly one answer and never throw.</summary>
     public void Start(Func<Task> work) => Completion = Task.Run(work);
 
+    /// <summary>Ends the search (the leaves in flight are finished) without releasing a held answer: the clock ran out.</summary>
+    public void StopSearch() => _stop.Cancel();
+
     public void RequestStop()
     {
         _stop.Cancel();

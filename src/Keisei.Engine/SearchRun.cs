@@ -30,7 +30,10 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
     /// <summary>How often a running search reports.</summary>
     public static readonly TimeSpan InfoInterval = TimeSpan.FromSeconds(1);
 
-    private long _lastInfo;
+    private long _lastInfo, _lastProgress;
+    private double _batchMs;
+    private SearchResult? _latest;
+    private Task? _unfinished;
 
     public async Task RunAsync()
     {
@@ -47,6 +50,16 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             answer = "bestmove resign";
         }
         output.Line(answer);
+        if (_unfinished is null) return;
+        // Answered at the deadline while the search finished its batch: the tree is free once it has.
+        try
+        {
+            await _unfinished.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The search failed after its answer was sent.");
+        }
     }
 
     private int Ply => game.Position.MoveNumber - 1;
@@ -98,14 +111,32 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             : budget is null ? defaults.Search.Playouts
             : null;
         int target = job.Infinite || job.Pondering || limit is null ? int.MaxValue : (int)Math.Min(limit.Value, int.MaxValue);
-        _lastInfo = Stopwatch.GetTimestamp();
-        var result = await tree.SearchAsync(game, target, job.StopToken, CancellationToken.None, r => Progress(tree, r, budget, limit)).ConfigureAwait(false);
+        _lastInfo = _lastProgress = Stopwatch.GetTimestamp();
+        var searching = tree.SearchAsync(game, target, job.StopToken, CancellationToken.None, r => Progress(tree, r, budget, limit));
+        SearchResult result;
+        if (await OverdueAsync(searching, budget).ConfigureAwait(false))
+        {
+            // The hard limit came while a batch was still out: answer now with the last result, never late.
+            _unfinished = searching;
+            if (Volatile.Read(ref _latest) is not { } latest)
+            {
+                var moves = new MoveList();
+                game.Position.GenerateLegalMoves(ref moves);
+                output.Say("the time ran out before the network answered; playing the first legal move");
+                return $"bestmove {moves[0].ToUsi()}";
+            }
+            result = latest;
+            output.Say("the time ran out during a batch; answering with the result before it");
+            Report(tree, result, Stopwatch.GetTimestamp(), treeIsFree: false);
+            return Resigns(result.Value, result.ProvenWin) ? "bestmove resign" : BestMove(tree, result, result.Move, treeIsFree: false);
+        }
+        result = await searching.ConfigureAwait(false);
         if (result.DeclareWin)
         {
             await job.WaitUntilReleasedAsync().ConfigureAwait(false);
             return "bestmove win";
         }
-        Report(tree, result, Stopwatch.GetTimestamp());
+        Report(tree, result, Stopwatch.GetTimestamp(), treeIsFree: true);
         if (!job.StopRequested && (job.Infinite || job.Pondering))
         {
             string why = result.ProvenWin ? "a move wins at once"
@@ -125,8 +156,37 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
                 move = visited[Math.Max(0, chosen)].Move;
             }
         }
-        var line = move == result.Move ? result.PrincipalVariation : tree.Line(move);
+        return BestMove(tree, result, move, treeIsFree: true);
+    }
+
+    /// <summary><c>bestmove</c> with the expected reply as <c>ponder</c> when the line has one (read from the tree only when no search uses it).</summary>
+    private static string BestMove(PuctSearch tree, SearchResult result, Move move, bool treeIsFree)
+    {
+        var line = move == result.Move ? result.PrincipalVariation : treeIsFree ? tree.Line(move) : [move];
         return line.Count > 1 ? $"bestmove {move.ToUsi()} ponder {line[1].ToUsi()}" : $"bestmove {move.ToUsi()}";
+    }
+
+    /// <summary>
+    /// Waits for the search; true when a clock-limited search is still running at its hard limit (counted from
+    /// <c>go</c>, or from <c>ponderhit</c>): it is then told to stop and the caller answers at once.
+    /// </summary>
+    private async Task<bool> OverdueAsync(Task searching, TimeBudget? budget)
+    {
+        if (budget is not { } b || job.Infinite) return false;
+        if (job.Pondering) await Task.WhenAny(searching, job.WaitUntilReleasedAsync()).ConfigureAwait(false);
+        if (searching.IsCompleted || job.Pondering) return false; // done, or a stopped ponder search: its answer is not timed
+        double left = b.HardMs - Stopwatch.GetElapsedTime(job.ClockStart).TotalMilliseconds;
+        if (left > 0)
+        {
+            using var timer = new CancellationTokenSource();
+            var deadline = Task.Delay(TimeSpan.FromMilliseconds(left), timer.Token);
+            var first = await Task.WhenAny(searching, deadline).ConfigureAwait(false);
+            await timer.CancelAsync().ConfigureAwait(false);
+            if (first == searching) return false;
+        }
+        if (searching.IsCompleted) return false;
+        job.StopSearch();
+        return true;
     }
 
     private bool Resigns(float value, bool proven) => !proven && settings.ResignWinRate > 0 && Scores.WinRate(value) < settings.ResignWinRate;
@@ -135,16 +195,24 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
     private bool Progress(PuctSearch tree, SearchResult result, TimeBudget? budget, long? limit)
     {
         long now = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _latest, result);
+        if (result.Playouts > 0)
+        {
+            // The time of one batch, smoothed: the search ends early rather than let its next batch pass the hard limit.
+            double ms = Stopwatch.GetElapsedTime(_lastProgress, now).TotalMilliseconds;
+            _batchMs = _batchMs == 0 ? ms : 0.8 * _batchMs + 0.2 * ms;
+        }
+        _lastProgress = now;
         if (Stopwatch.GetElapsedTime(_lastInfo, now) >= InfoInterval)
         {
-            Report(tree, result, now);
+            Report(tree, result, now, treeIsFree: true);
             _lastInfo = now;
         }
         if (job.Infinite || job.Pondering) return false;
         if (limit is { } n && result.Playouts >= n) return true;
         if (budget is not { } b) return false;
         double clock = Stopwatch.GetElapsedTime(job.ClockStart, now).TotalMilliseconds;
-        if (clock >= b.HardMs) return true;
+        if (clock + _batchMs >= b.HardMs) return true;
         if (limit is not null) return false;
         if (clock >= b.SoftMs) return true;
         if (!b.MayStopEarly) return false;
@@ -163,8 +231,11 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
         return TimeManager.Decided(best, second, result.Playouts / Math.Max(sinceGo, 1e-3), b.SoftMs - clock);
     }
 
-    /// <summary>Writes the info lines: the chosen move's, then (MultiPV) the next most visited root moves', one each.</summary>
-    private void Report(PuctSearch tree, SearchResult result, long now)
+    /// <summary>
+    /// Writes the info lines: the chosen move's, then (MultiPV) the next most visited root moves', one each — those only when
+    /// <paramref name="treeIsFree"/> (on the search's thread or after it), since their lines are read from the tree.
+    /// </summary>
+    private void Report(PuctSearch tree, SearchResult result, long now, bool treeIsFree)
     {
         double ms = Stopwatch.GetElapsedTime(job.Received, now).TotalMilliseconds;
         long nps = ms > 0 ? (long)(result.Playouts * 1000 / ms) : 0;
@@ -174,7 +245,7 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             $"info depth {depth} seldepth {seldepth} time {(long)ms} nodes {result.Playouts} nps {nps} hashfull {hashfull}");
         bool multi = settings.MultiPV > 1;
         output.Line(Line(common, multi ? 1 : null, result.ProvenWin ? "mate 1" : Cp(result.Value), result.PrincipalVariation));
-        if (!multi) return;
+        if (!multi || !treeIsFree) return;
         var others = result.RootMoves.Where(m => m.Visits > 0 && m.Move != result.Move)
             .OrderByDescending(m => m.Visits).ThenByDescending(m => m.Prior).Take(settings.MultiPV - 1);
         int rank = 2;

@@ -158,7 +158,7 @@ public sealed partial class UsiServer
             DropNetwork();
             try
             {
-                _network = EngineNetwork.LoadAsync(Settings, _defaults.Search.MaxMovesPerGame, _logger, CancellationToken.None).GetAwaiter().GetResult();
+                _network = EngineNetwork.LoadAsync(Settings, _defaults.Search, _logger, CancellationToken.None).GetAwaiter().GetResult();
             }
             catch (EngineSetupException e)
             {

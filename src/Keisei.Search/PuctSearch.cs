@@ -87,8 +87,9 @@ public sealed class PuctSearch
     /// <paramref name="playouts"/> (default <see cref="SearchOptions.Playouts"/>) new playouts, or fewer when
     /// <paramref name="stop"/> is signalled (the leaves in flight are finished first) or the tree is full.
     /// <paramref name="cancellationToken"/> abandons the search and its tree. <paramref name="progress"/>, when given, is
-    /// called on the search's thread after each batch of leaves with the result so far (the most visited move, never
-    /// sampled); returning true ends the search there (a caller's time control or "the best move is decided" rule).
+    /// called on the search's thread once the root is evaluated (before the first playout: the priors and any visits kept
+    /// from earlier moves) and after each batch of leaves, with the result so far (the most visited move, never sampled);
+    /// returning true ends the search there (a caller's time control or "the best move is decided" rule).
     /// </summary>
     public async Task<SearchResult> SearchAsync(Game game, int? playouts = null, CancellationToken stop = default,
         CancellationToken cancellationToken = default, Func<SearchResult, bool>? progress = null)
@@ -193,6 +194,7 @@ public sealed class PuctSearch
             Backup([root], answer.Value);
         }
         if (_options.DirichletFraction > 0 && root.State == NodeState.Expanded) _rootPriors = NoisyPriors(root.Priors);
+        if (progress is not null && progress(Result(root, 0, 0, 0, sample: false))) return Result(root, 0, 0, 0, sample: true);
 
         int done = 0, maxDepth = 0;
         long depthSum = 0;

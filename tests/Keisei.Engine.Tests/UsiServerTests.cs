@@ -142,6 +142,22 @@ public sealed class UsiServerTests(TinyCheckpoint checkpoint) : IClassFixture<Ti
     }
 
     [Fact]
+    public async Task AClockWithNoTimeLeftStillGetsOneLegalMoveAndTheNextSearchWorks()
+    {
+        await using var engine = Engine();
+        await engine.ReadyAsync();
+        for (int i = 0; i < 5; i++)
+        {
+            string best = await engine.AskAsync(["position startpos moves 7g7f", "go btime 0 wtime 0 byoyomi 0"], EngineHarness.IsBestMove, "bestmove");
+            BestMoveIn(best, After("7g7f"));
+        }
+        string last = await engine.AskAsync("go nodes 20", EngineHarness.IsBestMove, "bestmove");
+        BestMoveIn(last, After("7g7f"));
+        await engine.AskAsync("isready", l => l == "readyok", "readyok");
+        Assert.Equal(6, engine.Count(EngineHarness.IsBestMove));
+    }
+
+    [Fact]
     public async Task InfiniteAnswersIsreadyWhileThinkingAndBestmoveOnlyAfterStop()
     {
         await using var engine = Engine();
@@ -301,6 +317,22 @@ public sealed class UsiServerTests(TinyCheckpoint checkpoint) : IClassFixture<Ti
         await engine.ReadyAsync();
         string best = await engine.AskAsync(["position sfen 4k4/4G4/4P4/9/9/9/9/9/4K4 w - 1", "go nodes 10"], EngineHarness.IsBestMove, "bestmove");
         Assert.Equal("bestmove resign", best);
+    }
+
+    [Theory]
+    [InlineData("position startpos", "1")]
+    [InlineData("position sfen lnsgkgsnl/1r5b1/ppppppppp/9/9/9/PPPPPPPPP/1B5R1/LNSGKGSNL b - 300", "256")]
+    public async Task DrawPlyMakesEveryMoveThatReachesItADraw(string position, string drawPly)
+    {
+        // Every root move reaches the draw ply, so every playout is an exact draw: the score is 0.
+        await using var engine = Engine();
+        await engine.ReadyAsync();
+        int from = engine.Lines.Count;
+        string best = await engine.AskAsync([$"setoption name Draw_Ply value {drawPly}", "isready", position, "go nodes 40"], EngineHarness.IsBestMove, "bestmove");
+        string info = engine.Lines.Skip(from).TakeWhile(l => l != best).Last();
+        Assert.Contains(" score cp 0 ", info);
+        Assert.Contains(" nodes 40 ", info);
+        Assert.Contains(" seldepth 1 ", info);
     }
 
     [Fact]

@@ -261,9 +261,12 @@ public class PuctSearchTests
             seen.Add(r.Playouts);
             return r.Playouts >= 20;
         }).WaitAsync(Patience);
-        Assert.Equal([4, 8, 12, 16, 20], seen);
+        Assert.Equal([0, 4, 8, 12, 16, 20], seen);
         Assert.Equal(20, result.Playouts);
         Assert.Equal(result.RootMoves.Sum(m => m.Visits), result.RootVisits - 1);
+        var atOnce = await search.SearchAsync(new Game(), progress: r => true).WaitAsync(Patience);
+        Assert.Equal(0, atOnce.Playouts);
+        Assert.Equal(result.Move, atOnce.Move); // the kept tree's most visited move
     }
 
     [Fact]
