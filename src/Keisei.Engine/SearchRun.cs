@@ -33,10 +33,14 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
     private long _lastInfo, _lastProgress;
     private double _batchMs;
     private SearchResult? _latest;
+    private volatile bool _answered;
+    private TimeBudget? _budget;
+    private double _rootMs = double.NaN;
     private Task? _unfinished;
 
     public async Task RunAsync()
     {
+        long started = Stopwatch.GetTimestamp();
         string answer;
         try
         {
@@ -50,6 +54,12 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             answer = "bestmove resign";
         }
         output.Line(answer);
+        double total = Stopwatch.GetElapsedTime(job.ClockStart).TotalMilliseconds;
+        if (_budget is { } b && !job.Infinite && !job.Pondering && total > b.HardMs + 20)
+            logger.LogWarning(
+                "Answered {Total:0} ms after the clock started, past the hard limit of {Hard} ms: the search task started {Start:0} ms after go, " +
+                "the root was evaluated {Root:0} ms after go, {Playouts} playouts.", total, b.HardMs,
+                Stopwatch.GetElapsedTime(job.Received, started).TotalMilliseconds, _rootMs, _latest?.Playouts ?? 0);
         if (_unfinished is null) return;
         // Answered at the deadline while the search finished its batch: the tree is free once it has.
         try
@@ -105,6 +115,7 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
     {
         var go = job.Go;
         var budget = job.Infinite ? null : TimeManager.For(go, game.SideToMove, settings.NetworkDelay, settings.MinimumThinkingTime);
+        _budget = budget;
         long? limit = job.Infinite ? null
             : go.Nodes is { } nodes ? nodes
             : settings.ConstPlayout > 0 ? settings.ConstPlayout
@@ -112,12 +123,14 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             : null;
         int target = job.Infinite || job.Pondering || limit is null ? int.MaxValue : (int)Math.Min(limit.Value, int.MaxValue);
         _lastInfo = _lastProgress = Stopwatch.GetTimestamp();
-        var searching = tree.SearchAsync(game, target, job.StopToken, CancellationToken.None, r => Progress(tree, r, budget, limit));
+        // On a thread of its own from the start, so the deadline below is watched even while the search runs without yielding.
+        var searching = Task.Run(() => tree.SearchAsync(game, target, job.StopToken, CancellationToken.None, r => Progress(tree, r, budget, limit)));
         SearchResult result;
         if (await OverdueAsync(searching, budget).ConfigureAwait(false))
         {
             // The hard limit came while a batch was still out: answer now with the last result, never late.
             _unfinished = searching;
+            _answered = true;
             if (Volatile.Read(ref _latest) is not { } latest)
             {
                 var moves = new MoveList();
@@ -196,6 +209,7 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
     {
         long now = Stopwatch.GetTimestamp();
         Volatile.Write(ref _latest, result);
+        if (double.IsNaN(_rootMs)) _rootMs = Stopwatch.GetElapsedTime(job.Received, now).TotalMilliseconds;
         if (result.Playouts > 0)
         {
             // The time of one batch, smoothed: the search ends early rather than let its next batch pass the hard limit.
@@ -203,7 +217,7 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             _batchMs = _batchMs == 0 ? ms : 0.8 * _batchMs + 0.2 * ms;
         }
         _lastProgress = now;
-        if (Stopwatch.GetElapsedTime(_lastInfo, now) >= InfoInterval)
+        if (Stopwatch.GetElapsedTime(_lastInfo, now) >= InfoInterval && !_answered)
         {
             Report(tree, result, now, treeIsFree: true);
             _lastInfo = now;

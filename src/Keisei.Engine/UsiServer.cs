@@ -279,8 +279,15 @@ public sealed partial class UsiServer
     {
         if (_closed) return;
         _closed = true;
+        long start = Stopwatch.GetTimestamp();
         FinishJob();
+        var stopped = Stopwatch.GetElapsedTime(start);
         DropNetwork();
+        var total = Stopwatch.GetElapsedTime(start);
+        _logger.LogInformation("Closed in {Total:0} ms.", total.TotalMilliseconds);
+        if (total > TimeSpan.FromSeconds(1))
+            _logger.LogWarning("Closing took {Total:0} ms: {Stop:0} ms to end the search, {Release:0} ms to release the network.",
+                total.TotalMilliseconds, stopped.TotalMilliseconds, (total - stopped).TotalMilliseconds);
     }
 
     private Task ShutdownAsync()

@@ -204,7 +204,10 @@ public sealed class PuctSearch
         while (done < target && !full && root.WinningMove < 0 && root.State == NodeState.Expanded && !stop.IsCancellationRequested)
         {
             leaves.Clear();
-            while (leaves.Count < _options.Batch && done + leaves.Count < target)
+            // A batch ends with Batch leaves or after Batch exact visits, so that a tree whose lines all end in terminal
+            // positions (a lost endgame) still returns to the stop token, the progress callback and the target.
+            int exact = 0;
+            while (leaves.Count < _options.Batch && exact < _options.Batch && done + leaves.Count < target)
             {
                 path.Clear();
                 path.Add(root);
@@ -252,6 +255,7 @@ public sealed class PuctSearch
                     foreach (var n in path) n.VirtualLoss -= _options.VirtualLoss;
                     Backup([.. path], node.State == NodeState.Terminal ? node.TerminalValue : 1);
                     done++;
+                    exact++;
                 }
                 for (int k = 0; k < depth; k++) game.Undo();
             }

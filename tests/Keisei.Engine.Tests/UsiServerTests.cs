@@ -333,6 +333,10 @@ public sealed class UsiServerTests(TinyCheckpoint checkpoint) : IClassFixture<Ti
         Assert.Contains(" score cp 0 ", info);
         Assert.Contains(" nodes 40 ", info);
         Assert.Contains(" seldepth 1 ", info);
+        // No playout ever reaches the network: the clock and stop must still end the search.
+        await engine.AskAsync("go btime 0 wtime 0 byoyomi 300", EngineHarness.IsBestMove, "bestmove under a clock");
+        await engine.AskAsync(["go infinite", "isready"], l => l == "readyok", "readyok while thinking");
+        await engine.AskAsync("stop", EngineHarness.IsBestMove, "bestmove after stop");
     }
 
     [Fact]

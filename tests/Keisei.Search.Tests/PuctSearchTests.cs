@@ -270,6 +270,26 @@ public class PuctSearchTests
     }
 
     [Fact]
+    public async Task ATreeOfOnlyTerminalLinesStillHearsStopAndProgress()
+    {
+        // Every move from here reaches the ply limit: each playout is an exact draw and no leaf ever goes to the network.
+        var game = new Game(new GameRules { MaxPlies = 1 });
+        var evaluator = new StubEvaluator();
+        var search = new PuctSearch(evaluator, new SearchOptions { Batch = 4 }, seed: 1);
+        var result = await search.SearchAsync(game, int.MaxValue, progress: r => r.Playouts >= 1000).WaitAsync(Patience);
+        Assert.InRange(result.Playouts, 1000, 1003);
+        Assert.Equal(1, evaluator.Calls);
+        Assert.Equal(0f, result.Value);
+        using var stop = new CancellationTokenSource();
+        var stopped = await search.SearchAsync(game, int.MaxValue, stop.Token, progress: r =>
+        {
+            if (r.Playouts >= 500) stop.Cancel();
+            return false;
+        }).WaitAsync(Patience);
+        Assert.InRange(stopped.Playouts, 500, 503);
+    }
+
+    [Fact]
     public async Task LineFollowsTheMostVisitedRepliesOfAnyRootMove()
     {
         var search = new PuctSearch(new StubEvaluator(), new SearchOptions { Playouts = 300 }, seed: 1);
