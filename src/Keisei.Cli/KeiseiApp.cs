@@ -7,10 +7,17 @@ namespace Keisei.Cli;
 /// <summary>The <c>keisei</c> command line: builds the command tree and runs it against the given writers.</summary>
 public static class KeiseiApp
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, []);
+    /// <summary>Runs the command line; <c>keisei usi</c> reads the console's standard input.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, Console.In, stdout, stderr, []);
+
+    /// <summary>Runs the command line; <c>keisei usi</c> reads <paramref name="stdin"/>.</summary>
+    public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr) => Run(args, stdin, stdout, stderr, []);
 
     /// <summary>Runs the command line with <paramref name="extraCommands"/> added to the tree (tests add commands that fail on purpose).</summary>
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IEnumerable<Command> extraCommands)
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IEnumerable<Command> extraCommands) =>
+        Run(args, Console.In, stdout, stderr, extraCommands);
+
+    private static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, IEnumerable<Command> extraCommands)
     {
         using var logging = LoggerFactory.Create(builder => builder
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
@@ -29,6 +36,7 @@ public static class KeiseiApp
         root.Subcommands.Add(ChampionCommand.CreateRollback(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr, logging));
         root.Subcommands.Add(ServeCommand.Create(stdout));
+        root.Subcommands.Add(UsiCommand.Create(stdin, stdout, logging));
         foreach (var extra in extraCommands) root.Subcommands.Add(extra);
 
         var parse = root.Parse(args);

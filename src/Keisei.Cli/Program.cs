@@ -2,5 +2,5 @@ namespace Keisei.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args) => KeiseiApp.Run(args, Console.Out, Console.Error);
+    private static int Main(string[] args) => KeiseiApp.Run(args, Console.In, Console.Out, Console.Error);
 }

@@ -86,10 +86,13 @@ public sealed class PuctSearch
     /// Searches the position of <paramref name="game"/> (which must be ongoing and is not changed) with
     /// <paramref name="playouts"/> (default <see cref="SearchOptions.Playouts"/>) new playouts, or fewer when
     /// <paramref name="stop"/> is signalled (the leaves in flight are finished first) or the tree is full.
-    /// <paramref name="cancellationToken"/> abandons the search and its tree.
+    /// <paramref name="cancellationToken"/> abandons the search and its tree. <paramref name="progress"/>, when given, is
+    /// called on the search's thread once the root is evaluated (before the first playout: the priors and any visits kept
+    /// from earlier moves) and after each batch of leaves, with the result so far (the most visited move, never sampled);
+    /// returning true ends the search there (a caller's time control or "the best move is decided" rule).
     /// </summary>
     public async Task<SearchResult> SearchAsync(Game game, int? playouts = null, CancellationToken stop = default,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<SearchResult, bool>? progress = null)
     {
         if (game.IsOver) throw new InvalidOperationException($"The game is over ({game.Result}, {game.Termination}).");
         int target = playouts ?? _options.Playouts;
@@ -99,7 +102,7 @@ public sealed class PuctSearch
             return new SearchResult(Move.None, true, 1, true, 0, root.Visits, _nodes, 0, 0, [], []);
         try
         {
-            return await RunAsync(root, target, stop, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(root, target, stop, progress, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -179,7 +182,8 @@ public sealed class PuctSearch
 
     private readonly record struct Leaf(Node[] Path, Position Position, Task<PolicyValue> Evaluation);
 
-    private async Task<SearchResult> RunAsync(Node root, int target, CancellationToken stop, CancellationToken cancellationToken)
+    private async Task<SearchResult> RunAsync(Node root, int target, CancellationToken stop, Func<SearchResult, bool>? progress,
+        CancellationToken cancellationToken)
     {
         var game = _game!;
         if (root.State == NodeState.New)
@@ -190,6 +194,7 @@ public sealed class PuctSearch
             Backup([root], answer.Value);
         }
         if (_options.DirichletFraction > 0 && root.State == NodeState.Expanded) _rootPriors = NoisyPriors(root.Priors);
+        if (progress is not null && progress(Result(root, 0, 0, 0, sample: false))) return Result(root, 0, 0, 0, sample: true);
 
         int done = 0, maxDepth = 0;
         long depthSum = 0;
@@ -199,7 +204,10 @@ public sealed class PuctSearch
         while (done < target && !full && root.WinningMove < 0 && root.State == NodeState.Expanded && !stop.IsCancellationRequested)
         {
             leaves.Clear();
-            while (leaves.Count < _options.Batch && done + leaves.Count < target)
+            // A batch ends with Batch leaves or after Batch exact visits, so that a tree whose lines all end in terminal
+            // positions (a lost endgame) still returns to the stop token, the progress callback and the target.
+            int exact = 0;
+            while (leaves.Count < _options.Batch && exact < _options.Batch && done + leaves.Count < target)
             {
                 path.Clear();
                 path.Add(root);
@@ -247,22 +255,26 @@ public sealed class PuctSearch
                     foreach (var n in path) n.VirtualLoss -= _options.VirtualLoss;
                     Backup([.. path], node.State == NodeState.Terminal ? node.TerminalValue : 1);
                     done++;
+                    exact++;
                 }
                 for (int k = 0; k < depth; k++) game.Undo();
             }
-            if (leaves.Count == 0) continue;
-            await Task.WhenAll(leaves.Select(l => l.Evaluation)).ConfigureAwait(false);
-            foreach (var leaf in leaves)
+            if (leaves.Count > 0)
             {
-                var answer = leaf.Evaluation.Result;
-                foreach (var n in leaf.Path) n.VirtualLoss -= _options.VirtualLoss;
-                var node = leaf.Path[^1];
-                Expand(node, answer, leaf.Position);
-                Backup(leaf.Path, node.WinningMove >= 0 ? 1 : answer.Value);
-                done++;
+                await Task.WhenAll(leaves.Select(l => l.Evaluation)).ConfigureAwait(false);
+                foreach (var leaf in leaves)
+                {
+                    var answer = leaf.Evaluation.Result;
+                    foreach (var n in leaf.Path) n.VirtualLoss -= _options.VirtualLoss;
+                    var node = leaf.Path[^1];
+                    Expand(node, answer, leaf.Position);
+                    Backup(leaf.Path, node.WinningMove >= 0 ? 1 : answer.Value);
+                    done++;
+                }
             }
+            if (progress is not null && progress(Result(root, done, maxDepth, done > 0 ? (double)depthSum / done : 0, sample: false))) break;
         }
-        return Result(root, done, maxDepth, done > 0 ? (double)depthSum / done : 0);
+        return Result(root, done, maxDepth, done > 0 ? (double)depthSum / done : 0, sample: true);
     }
 
     private Task<PolicyValue> Evaluate(Game game, Position position, CancellationToken cancellationToken) =>
@@ -356,7 +368,37 @@ public sealed class PuctSearch
         return mixed;
     }
 
-    private SearchResult Result(Node root, int playouts, int maxDepth, double meanDepth)
+    /// <summary>
+    /// The most visited line of the current tree that starts with <paramref name="first"/> (a root move), at most 64 moves;
+    /// just <paramref name="first"/> when the tree has nothing below it. For several lines (MultiPV). Call it between
+    /// searches or from a search's progress callback, never while a search runs on another thread.
+    /// </summary>
+    public IReadOnlyList<Move> Line(Move first)
+    {
+        if (_root is not { State: NodeState.Expanded } root) return [first];
+        int i = Array.IndexOf(root.Moves, first);
+        return i < 0 ? [first] : LineFrom(root, i);
+    }
+
+    private static List<Move> LineFrom(Node root, int first)
+    {
+        var pv = new List<Move> { root.Moves[first] };
+        for (var node = root.Children[first]; node is not null && node.State == NodeState.Expanded && pv.Count < 64;)
+        {
+            int best = node.WinningMove;
+            if (best < 0)
+            {
+                for (int i = 0; i < node.Children.Length; i++)
+                    if (node.Children[i] is { Visits: > 0 } c && (best < 0 || c.Visits > node.Children[best]!.Visits)) best = i;
+                if (best < 0) break;
+            }
+            pv.Add(node.Moves[best]);
+            node = node.Children[best];
+        }
+        return pv;
+    }
+
+    private SearchResult Result(Node root, int playouts, int maxDepth, double meanDepth, bool sample)
     {
         if (root.State != NodeState.Expanded) throw new InvalidOperationException("The root was not evaluated.");
         var moves = new RootMove[root.Moves.Length];
@@ -367,33 +409,20 @@ public sealed class PuctSearch
             float q = i == root.WinningMove ? 1 : n > 0 ? (float)(child!.ValueSum / n) : float.NaN;
             moves[i] = new RootMove(root.Moves[i], n, q, root.Priors[i]);
         }
-        int chosen = root.WinningMove >= 0 ? root.WinningMove : Choose(moves);
-        var pv = new List<Move> { root.Moves[chosen] };
-        for (var node = root.Children[chosen]; node is not null && node.State == NodeState.Expanded && pv.Count < 64;)
-        {
-            int best = node.WinningMove;
-            if (best < 0)
-            {
-                best = -1;
-                for (int i = 0; i < node.Children.Length; i++)
-                    if (node.Children[i] is { Visits: > 0 } c && (best < 0 || c.Visits > node.Children[best]!.Visits)) best = i;
-                if (best < 0) break;
-            }
-            pv.Add(node.Moves[best]);
-            node = node.Children[best];
-        }
+        int chosen = root.WinningMove >= 0 ? root.WinningMove : Choose(moves, sample);
+        var pv = LineFrom(root, chosen);
         float value = float.IsNaN(moves[chosen].Q) ? (root.Visits > 0 ? (float)(-root.ValueSum / root.Visits) : 0) : moves[chosen].Q;
         bool proven = root.WinningMove >= 0 || root.Children[chosen] is { State: NodeState.Terminal, TerminalValue: -1 };
         return new SearchResult(root.Moves[chosen], false, value, proven, playouts, root.Visits, _nodes, maxDepth, meanDepth, moves, pv);
     }
 
     /// <summary>The most visited move (ties: higher prior), or with a temperature a move sampled by visits^(1/T).</summary>
-    private int Choose(RootMove[] moves)
+    private int Choose(RootMove[] moves, bool sample)
     {
         int best = 0;
         for (int i = 1; i < moves.Length; i++)
             if (moves[i].Visits > moves[best].Visits || (moves[i].Visits == moves[best].Visits && moves[i].Prior > moves[best].Prior)) best = i;
-        if (_options.Temperature <= 0 || moves[best].Visits == 0) return best;
+        if (!sample || _options.Temperature <= 0 || moves[best].Visits == 0) return best;
         double inverse = 1 / _options.Temperature, total = 0;
         var weights = new double[moves.Length];
         for (int i = 0; i < moves.Length; i++) total += weights[i] = Math.Pow(moves[i].Visits / (double)moves[best].Visits, inverse);

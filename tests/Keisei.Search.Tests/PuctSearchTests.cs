@@ -252,6 +252,63 @@ public class PuctSearchTests
     }
 
     [Fact]
+    public async Task ProgressSeesEveryBatchAndEndsTheSearchWhenItSaysSo()
+    {
+        var search = new PuctSearch(new StubEvaluator(), new SearchOptions { Playouts = 400, Batch = 4 }, seed: 1);
+        var seen = new List<int>();
+        var result = await search.SearchAsync(new Game(), progress: r =>
+        {
+            seen.Add(r.Playouts);
+            return r.Playouts >= 20;
+        }).WaitAsync(Patience);
+        Assert.Equal([0, 4, 8, 12, 16, 20], seen);
+        Assert.Equal(20, result.Playouts);
+        Assert.Equal(result.RootMoves.Sum(m => m.Visits), result.RootVisits - 1);
+        var atOnce = await search.SearchAsync(new Game(), progress: r => true).WaitAsync(Patience);
+        Assert.Equal(0, atOnce.Playouts);
+        Assert.Equal(result.Move, atOnce.Move); // the kept tree's most visited move
+    }
+
+    [Fact]
+    public async Task ATreeOfOnlyTerminalLinesStillHearsStopAndProgress()
+    {
+        // Every move from here reaches the ply limit: each playout is an exact draw and no leaf ever goes to the network.
+        var game = new Game(new GameRules { MaxPlies = 1 });
+        var evaluator = new StubEvaluator();
+        var search = new PuctSearch(evaluator, new SearchOptions { Batch = 4 }, seed: 1);
+        var result = await search.SearchAsync(game, int.MaxValue, progress: r => r.Playouts >= 1000).WaitAsync(Patience);
+        Assert.InRange(result.Playouts, 1000, 1003);
+        Assert.Equal(1, evaluator.Calls);
+        Assert.Equal(0f, result.Value);
+        using var stop = new CancellationTokenSource();
+        var stopped = await search.SearchAsync(game, int.MaxValue, stop.Token, progress: r =>
+        {
+            if (r.Playouts >= 500) stop.Cancel();
+            return false;
+        }).WaitAsync(Patience);
+        Assert.InRange(stopped.Playouts, 500, 503);
+    }
+
+    [Fact]
+    public async Task LineFollowsTheMostVisitedRepliesOfAnyRootMove()
+    {
+        var search = new PuctSearch(new StubEvaluator(), new SearchOptions { Playouts = 300 }, seed: 1);
+        var result = await Search(search, new Game());
+        Assert.Equal(result.PrincipalVariation, search.Line(result.Move));
+        var second = result.RootMoves.Where(m => m.Move != result.Move).MaxBy(m => m.Visits);
+        var line = search.Line(second.Move);
+        Assert.Equal(second.Move, line[0]);
+        Assert.True(line.Count > 1, "a root move visited several times has a reply in the tree");
+        var position = Position.StartPosition();
+        foreach (var move in line)
+        {
+            Assert.True(position.IsLegal(move), $"{move} in {position.ToSfen()}");
+            position.DoMove(move);
+        }
+        Assert.Equal([M("1g1f")], new PuctSearch(new StubEvaluator(), new SearchOptions(), 1).Line(M("1g1f")));
+    }
+
+    [Fact]
     public void OptionsParseTheKeyValueListAndNameTheWrongKey()
     {
         var options = SearchOptions.Parse("playouts=200, cpuct=2.5,nodes=5000");

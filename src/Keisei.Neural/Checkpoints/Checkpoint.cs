@@ -158,6 +158,26 @@ public static class CheckpointFile
         return Convert.ToHexStringLower(hash);
     }
 
+    /// <summary>
+    /// The payload SHA-256 (hex) that a checkpoint's header announces, read from the header alone and not verified (a USI
+    /// engine names its model at once and verifies it later); null when the file cannot be read or has no Keisei header.
+    /// </summary>
+    public static string? AnnouncedSha256(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            Span<byte> header = stackalloc byte[HeaderSize];
+            file.ReadExactly(header);
+            if (!header[..Magic.Length].SequenceEqual(Magic) || BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) != FormatVersion) return null;
+            return Convert.ToHexStringLower(header[20..]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads and verifies a checkpoint's header and metadata without building the model.</summary>
     public static (CheckpointInfo Info, string Sha256) ReadInfo(string path)
     {

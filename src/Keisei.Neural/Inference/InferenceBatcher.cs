@@ -137,7 +137,9 @@ public sealed class InferenceBatcher : IAsyncDisposable
                     if (Stopwatch.GetTimestamp() >= deadline || _stop.IsCancellationRequested) break;
                     Thread.Yield();
                 }
-                if (batch.Count > 0) RunBatch(batch);
+                if (batch.Count == 0) continue;
+                RunBatch(batch);
+                batch.Clear(); // its requests are back in the pool, possibly already another caller's
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -246,6 +246,20 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void TheAnnouncedHashIsTheVerifiedOneAndNullForAnythingElse()
+    {
+        string path = _dir.File("named.ckpt");
+        using (var model = PolicyValueModel.Create(new ModelConfig { Architecture = ModelConfig.Quick, Channels = 4, Layers = 0 }, 1))
+            Assert.Equal(CheckpointFile.Save(path, model, new CheckpointInfo { Model = model.Config }), CheckpointFile.AnnouncedSha256(path));
+        Assert.Null(CheckpointFile.AnnouncedSha256(_dir.File("absent.ckpt")));
+        string text = _dir.File("text.ckpt");
+        File.WriteAllText(text, "This is not a checkpoint, but it is long enough to have a header's worth of bytes in it.");
+        Assert.Null(CheckpointFile.AnnouncedSha256(text));
+        File.WriteAllBytes(text, "KEISEICK"u8.ToArray());
+        Assert.Null(CheckpointFile.AnnouncedSha256(text));
+    }
+
+    [Fact]
     public void MissingFile()
     {
         string path = _dir.File("nothing-here.ckpt");
