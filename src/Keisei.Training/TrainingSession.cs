@@ -57,10 +57,11 @@ public sealed class TrainingSession : IAsyncDisposable
         var run = settings.Run;
         var store = ResultsStore.Open(run.DatabasePath);
         Trainer? trainer = null;
+        MetricSink? metrics = null;
         try
         {
             trainer = settings.Resume ? Trainer.Resume(settings.Training, run, logger) : Trainer.Create(settings.Training, run, logger);
-            var metrics = new MetricSink(run, settings.MetricsJsonl, settings.TensorBoard);
+            metrics = new MetricSink(run, settings.MetricsJsonl, settings.TensorBoard);
             var participants = new ParticipantResolver(new NeuralPlayOptions(), new UsiPlayOptions { StderrLogDirectory = run.Path }, logger);
             var periodic = settings.Periodic is { } options
                 ? new PeriodicEvaluation(run.Name, store, participants, settings.Service, options, metrics, evaluationSummary, logger)
@@ -74,6 +75,7 @@ public sealed class TrainingSession : IAsyncDisposable
         }
         catch
         {
+            metrics?.Dispose();
             trainer?.Dispose();
             store.Dispose();
             throw;
