@@ -1,3 +1,5 @@
+using Keisei.Usi;
+
 namespace Keisei.Engine;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal sealed class SearchJob
     private long _clockStart;
     private volatile bool _pondering;
 
-    public SearchJob(GoCommand go, long received)
+    public SearchJob(UsiGoLimits go, long received)
     {
         Go = go;
         Received = received;
@@ -20,7 +22,7 @@ internal sealed class SearchJob
         _pondering = go.Ponder && !go.Infinite;
     }
 
-    public GoCommand Go { get; }
+    public UsiGoLimits Go { get; }
 
     /// <summary>When the <c>go</c> line was read (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long Received { get; }

@@ -1,4 +1,5 @@
 using Keisei.Shogi;
+using Keisei.Usi;
 
 namespace Keisei.Engine;
 
@@ -28,18 +29,18 @@ public static class TimeManager
     public const int MovesToGo = 30;
 
     /// <summary>The budget for <paramref name="side"/> under <paramref name="go"/>; null when the command sets no time.</summary>
-    public static TimeBudget? For(GoCommand go, Color side, long networkDelay, long minimumThinkingTime)
+    public static TimeBudget? For(UsiGoLimits go, Color side, long networkDelay, long minimumThinkingTime)
     {
         if (go.Infinite) return null;
-        if (go.MoveTime is { } moveTime)
+        if (go.MoveTimeMs is { } moveTime)
         {
             long exact = Math.Max(0, moveTime - networkDelay);
             return new TimeBudget(exact, exact, MayStopEarly: false);
         }
         if (!go.HasClock) return null;
-        long remaining = (side == Color.Black ? go.BlackTime : go.WhiteTime) ?? 0;
-        long increment = (side == Color.Black ? go.BlackIncrement : go.WhiteIncrement) ?? 0;
-        long byoyomi = go.Byoyomi ?? 0;
+        long remaining = (side == Color.Black ? go.BlackTimeMs : go.WhiteTimeMs) ?? 0;
+        long increment = (side == Color.Black ? go.BlackIncrementMs : go.WhiteIncrementMs) ?? 0;
+        long byoyomi = go.ByoyomiMs ?? 0;
         long hard = Math.Max(0, remaining + byoyomi - networkDelay);
         long minimum = byoyomi > 0 ? minimumThinkingTime : Math.Min(minimumThinkingTime, remaining / 5 + increment);
         long soft = Math.Max(Math.Max(remaining / MovesToGo + increment, byoyomi), minimum) - networkDelay;

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Keisei.Neural.Checkpoints;
 using Keisei.Search;
 using Keisei.Shogi;
+using Keisei.Usi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -216,7 +217,7 @@ public sealed partial class UsiServer
     {
         FinishJob();
         var warnings = new List<string>();
-        var go = GoCommand.Parse(tokens[1..], warnings);
+        var go = ParseGo(tokens[1..], warnings);
         foreach (string warning in warnings) _out.Say(warning);
         if (go.Mate)
         {
@@ -248,6 +249,14 @@ public sealed partial class UsiServer
             search = _search;
         }
         job.Start(() => new SearchRun(job, game, settings, network, search, _defaults, _out, _logger).RunAsync());
+    }
+
+    /// <summary>The <c>go</c> arguments, and a warning when they ask for a depth (a tree search that grows by playouts has none).</summary>
+    internal static UsiGoLimits ParseGo(IReadOnlyList<string> tokens, List<string> warnings)
+    {
+        var go = UsiGoLimits.Parse(tokens, warnings);
+        if (go.Depth is not null) warnings.Add("go: 'depth' has no meaning for a tree search that grows by playouts; the other limits apply");
+        return go;
     }
 
     /// <summary>The rules of the search's game: entering-king declarations allowed, and <c>Draw_Ply</c> as a ply limit counted from move 1.</summary>

@@ -1,13 +1,14 @@
 using Keisei.Shogi;
+using Keisei.Usi;
 
 namespace Keisei.Engine.Tests;
 
 public class TimeManagerTests
 {
-    private static GoCommand Go(string text)
+    private static UsiGoLimits Go(string text)
     {
         var warnings = new List<string>();
-        var go = GoCommand.Parse(text.Split(' ', StringSplitOptions.RemoveEmptyEntries), warnings);
+        var go = UsiServer.ParseGo(text.Split(' ', StringSplitOptions.RemoveEmptyEntries), warnings);
         Assert.Empty(warnings);
         return go;
     }
@@ -74,15 +75,15 @@ public class GoCommandTests
     public void ReadsEveryLimit()
     {
         var warnings = new List<string>();
-        var go = GoCommand.Parse("ponder btime 1 wtime 2 byoyomi 3 binc 4 winc 5 movetime 6 nodes 7".Split(' '), warnings);
+        var go = UsiServer.ParseGo("ponder btime 1 wtime 2 byoyomi 3 binc 4 winc 5 movetime 6 nodes 7".Split(' '), warnings);
         Assert.Empty(warnings);
-        Assert.Equal(new GoCommand { Ponder = true, BlackTime = 1, WhiteTime = 2, Byoyomi = 3, BlackIncrement = 4, WhiteIncrement = 5, MoveTime = 6, Nodes = 7 }, go);
+        Assert.Equal(new UsiGoLimits { Ponder = true, BlackTimeMs = 1, WhiteTimeMs = 2, ByoyomiMs = 3, BlackIncrementMs = 4, WhiteIncrementMs = 5, MoveTimeMs = 6, Nodes = 7 }, go);
         Assert.True(go.HasClock);
-        Assert.True(GoCommand.Parse(["infinite"], warnings).Infinite);
-        Assert.True(GoCommand.Parse(["mate", "infinite"], warnings).Mate);
-        Assert.True(GoCommand.Parse(["mate", "5000"], warnings).Mate);
+        Assert.True(UsiServer.ParseGo(["infinite"], warnings).Infinite);
+        Assert.True(UsiServer.ParseGo(["mate", "infinite"], warnings).Mate);
+        Assert.True(UsiServer.ParseGo(["mate", "5000"], warnings).Mate);
         Assert.Empty(warnings);
-        Assert.False(GoCommand.Parse(["nodes", "5"], warnings).HasClock);
+        Assert.False(UsiServer.ParseGo(["nodes", "5"], warnings).HasClock);
     }
 
     [Theory]
@@ -96,9 +97,9 @@ public class GoCommandTests
     public void WhatCannotBeUsedIsNamedAndSkipped(string text, string warning)
     {
         var warnings = new List<string>();
-        var go = GoCommand.Parse(text.Split(' '), warnings);
+        var go = UsiServer.ParseGo(text.Split(' '), warnings);
         Assert.Contains(warnings, w => w.Contains(warning, StringComparison.Ordinal));
-        if (text.StartsWith("btime byoyomi", StringComparison.Ordinal)) Assert.Equal(100, go.Byoyomi);
+        if (text.StartsWith("btime byoyomi", StringComparison.Ordinal)) Assert.Equal(100, go.ByoyomiMs);
         if (text.StartsWith("searchmoves", StringComparison.Ordinal)) Assert.Equal(5, go.Nodes);
     }
 }

@@ -95,4 +95,36 @@ public sealed class ParsingTests
         Assert.Null(UsiOption.TryParse("option type spin"));
         Assert.Null(UsiOption.TryParse("option name NoType"));
     }
+
+    [Fact]
+    public void GoLimitsReadBackWhatTheClientWrites()
+    {
+        UsiGoLimits[] cases =
+        [
+            UsiGoLimits.Byoyomi(1000),
+            UsiGoLimits.MoveTime(250),
+            UsiGoLimits.FixedNodes(5_000_000_000),
+            UsiGoLimits.FixedDepth(7),
+            new() { BlackTimeMs = 60_000, WhiteTimeMs = 59_000, BlackIncrementMs = 1000, WhiteIncrementMs = 1000 },
+            new() { Ponder = true, BlackTimeMs = 1, WhiteTimeMs = 2, ByoyomiMs = 3 },
+            new() { Infinite = true },
+            new() { Ponder = true, Infinite = true },
+            new() { Mate = true },
+        ];
+        foreach (var limits in cases)
+        {
+            var warnings = new List<string>();
+            string command = limits.ToGoCommand();
+            var read = UsiGoLimits.Parse(command.Split(' ')[1..], warnings);
+            Assert.Empty(warnings);
+            // Byoyomi alone is written with zero main times.
+            var expected = limits.ByoyomiMs is not null || limits.BlackIncrementMs is not null
+                ? limits with { BlackTimeMs = limits.BlackTimeMs ?? 0, WhiteTimeMs = limits.WhiteTimeMs ?? 0 }
+                : limits;
+            Assert.True(expected == read, $"{command}: read back as {read}");
+        }
+        var tooLarge = new List<string>();
+        Assert.Null(UsiGoLimits.Parse(["btime", "3000000000"], tooLarge).BlackTimeMs);
+        Assert.Contains("'btime' expects a whole number of at least 0 and at most 2147483647, found '3000000000'", Assert.Single(tooLarge));
+    }
 }
