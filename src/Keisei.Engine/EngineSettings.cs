@@ -1,6 +1,7 @@
 using System.Globalization;
 using Keisei.Neural.Native;
 using Keisei.Search;
+using Keisei.Shogi;
 
 namespace Keisei.Engine;
 
@@ -50,6 +51,10 @@ public sealed class EngineSettings
             new("SearchMode", "combo", "mcts", 0, 0, ["mcts", "policy"], null, "mcts: PUCT search; policy: the policy head's most probable legal move"),
             new("Resign_Threshold", "spin", "0", 0, 1000, [], null, "resign when the win rate of the best move is below this many per mille (0: never)"),
             new("Draw_Ply", "spin", "0", 0, 100000, [], null, "plies after which the game is drawn, counted from move 1 (an SFEN's move number counts); 0: no limit"),
+            new("Draw_Value_Black", "spin", PerMille(defaults.Search.DrawValue), 0, 1000, [], null,
+                "win rate per mille the search gives a draw (repetition, ply limit) when the engine plays Black; 500 is even, lower avoids draws"),
+            new("Draw_Value_White", "spin", PerMille(defaults.Search.DrawValue), 0, 1000, [], null,
+                "the same when the engine plays White"),
             new("MultiPV", "spin", "1", 1, 600, [], null, "info lines per report: the most visited root moves, one line each"),
             new("Random_Ply", "spin", "0", 0, 10000, [], null, "game plies in which the move is sampled (by visits, or by policy) for opening variety"),
             new("Temperature", "string", "1", 0, 0, [], CheckTemperature, "temperature of that sampling (a number above 0)"),
@@ -104,6 +109,9 @@ public sealed class EngineSettings
         return null;
     }
 
+    /// <summary>A value in [−1, 1] as a win rate per mille (−1 → 0, 0 → 500, 1 → 1000).</summary>
+    private static string PerMille(double value) => Math.Round((value + 1) * 500).ToString(CultureInfo.InvariantCulture);
+
     private static string? CheckTemperature(string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && double.IsFinite(t) && t > 0
             ? null
@@ -125,6 +133,9 @@ public sealed class EngineSettings
     public double ResignWinRate => Spin("Resign_Threshold") / 1000.0;
 
     public int DrawPly => (int)Spin("Draw_Ply");
+
+    /// <summary>The search's value of a draw (<see cref="SearchOptions.DrawValue"/>) when the engine plays <paramref name="side"/>, from <c>Draw_Value_Black</c>/<c>Draw_Value_White</c>.</summary>
+    public double DrawValue(Color side) => Spin(side == Color.Black ? "Draw_Value_Black" : "Draw_Value_White") / 500.0 - 1;
     public int MultiPV => (int)Spin("MultiPV");
     public int RandomPly => (int)Spin("Random_Ply");
     public double Temperature => double.Parse(_values["Temperature"], NumberStyles.Float, CultureInfo.InvariantCulture);

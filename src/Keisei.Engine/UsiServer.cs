@@ -240,7 +240,10 @@ public sealed partial class UsiServer
         PuctSearch? search = null;
         if (settings.Mode == SearchMode.Mcts)
         {
-            var options = _defaults.Search with { Batch = settings.BatchSize, Temperature = 0, DirichletFraction = 0 };
+            var options = _defaults.Search with
+            {
+                Batch = settings.BatchSize, Temperature = 0, DirichletFraction = 0, DrawValue = Settings.DrawValue(game.SideToMove),
+            };
             if (_search is null || _searchMadeFor != (options, network))
             {
                 _search = new PuctSearch(new BatcherLeafEvaluator(network.Batcher), options, seed: Random.Shared.Next());

@@ -53,8 +53,11 @@ public sealed class PuctSearch
         public double ValueSum;
         public NodeState State;
 
-        /// <summary>Exact value for this node's side to move (terminal nodes).</summary>
+        /// <summary>Exact value for this node's side to move (terminal nodes; 0 for a draw, which <see cref="SearchOptions.DrawValue"/> replaces).</summary>
         public float TerminalValue;
+
+        /// <summary>A terminal node that is a draw (by the rules, or a repetition scored as one).</summary>
+        public bool Draw;
 
         /// <summary>Index of a move that wins at once by the rules, or -1.</summary>
         public int WinningMove = -1;
@@ -67,6 +70,7 @@ public sealed class PuctSearch
     private Node? _root;
     private int _nodes;
     private float[]? _rootPriors;
+    private Color _searcher;
 
     public PuctSearch(ILeafEvaluator evaluator, SearchOptions options, int seed)
     {
@@ -186,6 +190,7 @@ public sealed class PuctSearch
         CancellationToken cancellationToken)
     {
         var game = _game!;
+        _searcher = game.SideToMove;
         if (root.State == NodeState.New)
         {
             root.State = NodeState.Pending;
@@ -253,7 +258,7 @@ public sealed class PuctSearch
                 {
                     // Terminal, or a proven win (a move that mates at once): the value is exact.
                     foreach (var n in path) n.VirtualLoss -= _options.VirtualLoss;
-                    Backup([.. path], node.State == NodeState.Terminal ? node.TerminalValue : 1);
+                    Backup([.. path], node.State != NodeState.Terminal ? 1 : node.Draw ? DrawValueFor(game.SideToMove) : node.TerminalValue);
                     done++;
                     exact++;
                 }
@@ -277,6 +282,9 @@ public sealed class PuctSearch
         return Result(root, done, maxDepth, done > 0 ? (double)depthSum / done : 0, sample: true);
     }
 
+    /// <summary>The value of a draw for <paramref name="side"/>: <see cref="SearchOptions.DrawValue"/> for the searching side, its negation for the other.</summary>
+    private float DrawValueFor(Color side) => (float)(side == _searcher ? _options.DrawValue : -_options.DrawValue);
+
     private Task<PolicyValue> Evaluate(Game game, Position position, CancellationToken cancellationToken) =>
         _evaluator.EvaluateAsync(position, new EncodingContext(_options.MaxMovesPerGame, game.RepetitionCount()), cancellationToken).AsTask();
 
@@ -286,6 +294,7 @@ public sealed class PuctSearch
         if (game.IsOver)
         {
             node.State = NodeState.Terminal;
+            node.Draw = game.Result == GameResult.Draw;
             node.TerminalValue = game.Result switch
             {
                 GameResult.Draw => 0,
@@ -302,6 +311,7 @@ public sealed class PuctSearch
         {
             node.State = NodeState.Terminal;
             node.TerminalValue = 0;
+            node.Draw = true;
         }
     }
 

@@ -43,6 +43,13 @@ public sealed record SearchOptions
     /// </summary>
     public bool RepetitionIsDraw { get; init; } = true;
 
+    /// <summary>
+    /// The value of a draw inside the tree (repetition, sennichite, the ply limit) for the side that searches, in [−1, 1]; the
+    /// opponent gets its negation. 0 scores a draw as even; below 0 (contempt) makes the search avoid draws unless it
+    /// judges its position worse than that, as dlshogi's <c>Draw_Value_Black</c>/<c>Draw_Value_White</c> do.
+    /// </summary>
+    public double DrawValue { get; init; }
+
     /// <summary>Keep the subtree of the moves actually played for the next search.</summary>
     public bool ReuseTree { get; init; } = true;
 
@@ -58,6 +65,7 @@ public sealed record SearchOptions
         ["fpu"] = "first-play urgency reduction (>= 0)",
         ["batch"] = "leaves evaluated together per search (integer >= 1)",
         ["nodes"] = "node budget of the tree (integer >= 2)",
+        ["draw"] = "value of a draw for the searching side, -1..1 (below 0 avoids draws; default 0)",
     };
 
     /// <summary>
@@ -76,6 +84,7 @@ public sealed record SearchOptions
                 "cbase" => options with { CpuctBase = Real(key, value, positive: true) },
                 "fpu" => options with { FpuReduction = Real(key, value, positive: false) },
                 "batch" => options with { Batch = Int(key, value, 1) },
+                "draw" => options with { DrawValue = Unit(key, value) },
                 _ => options with { NodeBudget = Int(key, value, 2) },
             };
         }
@@ -83,8 +92,10 @@ public sealed record SearchOptions
     }
 
     /// <summary>The settings that change play, as the <c>key=value,...</c> list <see cref="Parse"/> reads (for identities).</summary>
+    /// <remarks><c>draw</c> is listed only when it is not 0, so settings described before it existed keep their identity.</remarks>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"playouts={Playouts},cpuct={CpuctInit:0.####},cbase={CpuctBase:0.####},fpu={FpuReduction:0.####},batch={Batch},nodes={NodeBudget}");
+        $"playouts={Playouts},cpuct={CpuctInit:0.####},cbase={CpuctBase:0.####},fpu={FpuReduction:0.####},batch={Batch},nodes={NodeBudget}")
+        + (DrawValue != 0 ? string.Create(CultureInfo.InvariantCulture, $",draw={DrawValue:0.####}") : "");
 
     /// <summary>What is wrong with these settings, one message each; empty when usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -100,6 +111,7 @@ public sealed record SearchOptions
         if (!(DirichletAlpha > 0) || double.IsInfinity(DirichletAlpha)) errors.Add($"Dirichlet alpha must be a finite number above 0, found {DirichletAlpha}");
         if (!(DirichletFraction is >= 0 and <= 1)) errors.Add($"Dirichlet fraction must be within [0, 1], found {DirichletFraction}");
         if (!(Temperature >= 0) || double.IsInfinity(Temperature)) errors.Add($"temperature must be a finite number of at least 0, found {Temperature}");
+        if (!(DrawValue is >= -1 and <= 1)) errors.Add($"draw must be a number within [-1, 1], found {DrawValue}");
         if (MaxMovesPerGame < 1) errors.Add($"max moves per game must be at least 1, found {MaxMovesPerGame}");
         return errors;
     }
@@ -108,6 +120,11 @@ public sealed record SearchOptions
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min
             ? n
             : throw new FormatException($"key '{key}' expects an integer of at least {min}, found '{value}'");
+
+    private static double Unit(string key, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && x is >= -1 and <= 1
+            ? x
+            : throw new FormatException($"key '{key}' expects a number within [-1, 1], found '{value}'");
 
     private static double Real(string key, string value, bool positive) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && double.IsFinite(x) && (positive ? x > 0 : x >= 0)

@@ -17,8 +17,21 @@ public class EngineSettingsTests
         Assert.Contains("option name DNN_Batch_Size type spin default 16 min 1 max 4096", lines);
         Assert.Contains("option name Const_Playout type spin default 200 min 0 max 2147483647", lines);
         Assert.Contains("option name Resign_Threshold type spin default 0 min 0 max 1000", lines);
+        Assert.Contains("option name Draw_Value_Black type spin default 500 min 0 max 1000", lines);
         Assert.Contains("option name USI_Ponder type check default false", lines);
         Assert.Equal(lines.Count, settings.Describe().Count());
+    }
+
+    [Fact]
+    public void DrawValuesArePerMilleWinRatesPerColourDefaultingToTheSearchsDrawValue()
+    {
+        var settings = new EngineSettings(new EngineDefaults { Search = new SearchOptions { DrawValue = -0.2 } });
+        Assert.Contains("option name Draw_Value_White type spin default 400 min 0 max 1000", settings.OptionLines());
+        Assert.Equal(-0.2, settings.DrawValue(Color.Black), 12);
+        Assert.Null(settings.Set("Draw_Value_White", "650"));
+        Assert.Equal(0.3, settings.DrawValue(Color.White), 12);
+        Assert.Equal(-0.2, settings.DrawValue(Color.Black), 12);
+        Assert.Contains("from 0 to 1000, found '1001'", settings.Set("Draw_Value_Black", "1001"));
     }
 
     [Fact]

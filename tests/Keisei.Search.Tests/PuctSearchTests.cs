@@ -158,6 +158,34 @@ public class PuctSearchTests
     }
 
     [Theory]
+    [InlineData(0.0, -0.2f, true)] // a draw is even: better than the other lines' -0.2
+    [InlineData(-0.5, -0.2f, false)] // contempt: the draw is worth -0.5 to the searching side, so -0.2 is better
+    [InlineData(0.6, 0.5f, true)] // a draw valued above the other lines' +0.5 is sought
+    public async Task TheDrawValueIsTheSearchingSidesValueOfADraw(double drawValue, float whiteValue, bool drawChosen)
+    {
+        var game = GameOf(Position.StartSfen, ThreeTimes);
+        var draw = M("4b5a");
+        var search = new PuctSearch(new StubEvaluator(value: p => p.SideToMove == Color.White ? whiteValue : -whiteValue),
+            new SearchOptions { Playouts = 400, DrawValue = drawValue }, seed: 4);
+        var result = await Search(search, game);
+        var drawMove = result.RootMoves.Single(m => m.Move == draw);
+        Assert.True(drawMove.Visits > 0);
+        Assert.Equal((float)drawValue, drawMove.Q);
+        Assert.Equal(drawChosen, result.Move == draw);
+    }
+
+    [Fact]
+    public async Task TheDrawValueHoldsForTheSearchingSideWhoeverIsToMoveAtTheDraw()
+    {
+        // Black searches; every move reaches the ply limit with White to move, and the draw is still -0.3 for Black.
+        var game = new Game(new GameRules { MaxPlies = 1 });
+        var search = new PuctSearch(new StubEvaluator(), new SearchOptions { Playouts = 50, DrawValue = -0.3 }, seed: 1);
+        var result = await Search(search, game);
+        Assert.Equal(-0.3f, result.Value, 1e-6f);
+        Assert.All(result.RootMoves.Where(m => m.Visits > 0), m => Assert.Equal(-0.3f, m.Q, 1e-6f));
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task ARepetitionInsideTheTreeIsADrawWhenAsked(bool repetitionIsDraw)
@@ -316,6 +344,12 @@ public class PuctSearchTests
         Assert.Equal(2.5, options.CpuctInit);
         Assert.Equal(5000, options.NodeBudget);
         Assert.Equal(options, SearchOptions.Parse(options.Describe()));
+        Assert.DoesNotContain("draw", options.Describe()); // settings described before the draw value existed keep their identity
+        var contempt = SearchOptions.Parse("draw=-0.25");
+        Assert.Equal(-0.25, contempt.DrawValue);
+        Assert.EndsWith(",draw=-0.25", contempt.Describe());
+        Assert.Equal(contempt, SearchOptions.Parse(contempt.Describe()));
+        Assert.Contains("'draw'", Assert.Throws<FormatException>(() => SearchOptions.Parse("draw=-1.5")).Message);
         Assert.Contains("'depth'", Assert.Throws<FormatException>(() => SearchOptions.Parse("depth=3")).Message);
         Assert.Contains("'playouts'", Assert.Throws<FormatException>(() => SearchOptions.Parse("playouts=0")).Message);
         Assert.Contains("'cpuct'", Assert.Throws<FormatException>(() => SearchOptions.Parse("cpuct=NaN")).Message);

@@ -127,7 +127,7 @@ internal static class EvaluateCommand
         public readonly Option<bool> Json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
         public readonly Option<string?> AgentSearch = new Option<string?>("--agent-search")
         {
-            Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes " +
+            Description = "The checkpoint agent plays through PUCT search: key=value,... of playouts, cpuct, cbase, fpu, batch, nodes, draw (the value of a draw for the searcher, e.g. -0.2 to avoid repetitions) " +
                 "(e.g. playouts=200,cpuct=1.25). Settings are part of its name and identity.",
         };
         public readonly Option<string?> OpponentSearch = new Option<string?>("--opponent-search")

@@ -23,7 +23,7 @@ internal static class UsiCommand
         var set = new Option<string[]>("--set")
         {
             Description = "Search setting as search.key=value (keys: " + string.Join(", ", SearchOptions.Keys.Keys) + "); search.playouts sets " +
-                "Const_Playout (fixed playouts per move) and search.batch DNN_Batch_Size. Repeatable.",
+                "Const_Playout (fixed playouts per move), search.batch DNN_Batch_Size and search.draw the default of Draw_Value_Black/White. Repeatable.",
             HelpName = "search.key=value",
             AllowMultipleArgumentsPerToken = false,
         };

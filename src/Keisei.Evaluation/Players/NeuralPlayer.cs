@@ -107,10 +107,9 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
     /// <summary>The name suffix of a search player: <c>@search(playouts=N)</c> plus every setting that differs from its default.</summary>
     public static string SearchSuffix(SearchOptions search)
     {
-        var defaults = new SearchOptions();
-        string all = search.Describe(), standard = (defaults with { Playouts = search.Playouts }).Describe();
-        var changed = all.Split(',').Zip(standard.Split(',')).Where(p => p.First != p.Second || p.First.StartsWith("playouts=", StringComparison.Ordinal))
-            .Select(p => p.First);
+        var standard = (new SearchOptions() with { Playouts = search.Playouts }).Describe().Split(',').ToHashSet(StringComparer.Ordinal);
+        // Describe lists some keys only when they differ from their default, so compare settings, not positions.
+        var changed = search.Describe().Split(',').Where(p => !standard.Contains(p) || p.StartsWith("playouts=", StringComparison.Ordinal));
         return $"@search({string.Join(',', changed)})";
     }
 

@@ -56,5 +56,6 @@ public class SearchPlayerTests
             NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("nodes=1000,playouts=50,cpuct=2")));
         Assert.NotEqual(NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("playouts=200")),
             NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("playouts=200,fpu=0")));
+        Assert.Equal("@search(playouts=200,draw=-0.2)", NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("draw=-0.2")));
     }
 }
