@@ -220,7 +220,10 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                     }
                     catch (PlayerFaultException e)
                     {
-                        detail = $"{side}: {e.Message}";
+                        // A USI engine's own wait for bestmove ends at the same deadline as the arena's: the clock says why.
+                        detail = e.Reason == TerminationReason.TimeForfeit && gameClock is not null
+                            ? $"{gameClock.Overrun(side, used: null)} ({e.Message})"
+                            : $"{side}: {e.Message}";
                         game.Forfeit(side, e.Reason);
                         break;
                     }

@@ -144,6 +144,22 @@ public class ClockTests
         Assert.Contains("Black lost on time", played.Detail);
     }
 
+    [Fact]
+    public async Task AnEngineThatReportsItsOwnTimeoutIsDescribedByTheClock()
+    {
+        // A USI player whose wait for bestmove ended at the deadline reports a time fault itself; the reason names the clock too.
+        var timedOut = new FaultyPlayerFactory("engine", (_, _, _) =>
+            throw new PlayerFaultException(TerminationReason.TimeForfeit, "engine 'x': no bestmove within 0.35 s"));
+        var options = new ArenaOptions { Concurrency = 1, TimeControl = TimeControl.Parse("0+byo300") };
+        var played = await new MatchArena(options).PlayAsync(new ScheduledGame(0, 0, Opening.StartPosition, new RandomPlayerFactory("fast"), timedOut, 3),
+            CancellationToken.None).WaitAsync(Patience);
+
+        Assert.NotNull(played);
+        Assert.Equal(TerminationReason.TimeForfeit, played.Termination);
+        Assert.Equal(GameResult.BlackWin, played.Result);
+        Assert.StartsWith("White lost on time: no move within 0 ms main time + 300 ms byoyomi + 50 ms margin, clock 0+byo300 (engine 'x'", played.Detail);
+    }
+
     /// <summary>Plays its first legal move at once and notes what the arena told it.</summary>
     private sealed class RecordingFactory(string name, List<(Color, MoveTime)> seen) : IPlayerFactory
     {
