@@ -111,7 +111,12 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
             _ => EvaluationStatus.Stopped,
         };
         pool = PoolRatings.Fit(store, anchor: null);
-        var report = tally.Report(evaluationId, status, request, schedule.Count, matchups, sprt, pool, clock.Elapsed);
+        var report = tally.Report(evaluationId, status, request, schedule.Count, matchups, sprt, pool, clock.Elapsed) with
+        {
+            Clock = request.Arena.TimeControl is { } control
+                ? ClockSummary.Of(control, request.Arena.TimeMargin, ids[request.Agent], store.Games(evaluationId))
+                : null,
+        };
         store.SetEvaluationStatus(evaluationId, status, ReportJson.Summary(report).ToJsonString());
         if (pool.Count > 0) store.AddRatingSnapshot(evaluationId, "bradley-terry", pool[0].Anchor, ReportJson.Pool(pool).ToJsonString());
         return report;

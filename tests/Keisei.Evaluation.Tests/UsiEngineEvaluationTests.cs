@@ -215,6 +215,7 @@ public sealed class UsiEngineEvaluationTests : IDisposable
                 Assert.Contains("clock 0+byo300", g.Detail);
             });
             Assert.Equal("FakeUsi random (tc 0+byo300)", Assert.Single(report.Opponents).Opponent);
+            Assert.Equal((slowClock, 2, 0), (report.Clock!.TimeControl, report.Clock.Games, report.Clock.TimeLosses)); // the agent's clock
         }
 
         // Answers at once under a generous clock: no time losses, and the clock names another participant and evaluation.

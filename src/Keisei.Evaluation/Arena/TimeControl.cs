@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keisei.Evaluation.Storage;
 using Keisei.Shogi;
 using Keisei.Usi;
 
@@ -132,5 +133,42 @@ public sealed class GameClock(TimeControl control, TimeSpan margin)
         return used is { } u
             ? string.Create(CultureInfo.InvariantCulture, $"{side} lost on time: used {u.TotalMilliseconds:0} ms with {clock}")
             : $"{side} lost on time: no move within {clock}";
+    }
+}
+
+/// <summary>
+/// How close one participant came to the clock over an evaluation: its games, its losses on time, the least time it had
+/// left after a move in time (main time left plus byoyomi minus what the move used; the margin not counted, so a value
+/// below 0 is a move that only the margin saved) and its longest move.
+/// </summary>
+public sealed record ClockSummary(TimeControl TimeControl, int Games, int TimeLosses, long? LeastLeftMs, long? LongestMoveMs)
+{
+    /// <summary>Replays the stored move times of <paramref name="playerId"/>'s games on the clock (games stored without times count only their result).</summary>
+    public static ClockSummary Of(TimeControl control, TimeSpan margin, long playerId, IEnumerable<StoredGame> games)
+    {
+        int played = 0, losses = 0;
+        long? least = null, longest = null;
+        foreach (var g in games)
+        {
+            if (g.BlackPlayerId != playerId && g.WhitePlayerId != playerId) continue;
+            played++;
+            var color = g.BlackPlayerId == playerId ? Color.Black : Color.White;
+            if (g.Termination == TerminationReason.TimeForfeit && g.ScoreOf(playerId) == 0) losses++;
+            if (g.MoveTimes is not { } times) continue;
+            var clock = new GameClock(control, margin);
+            var side = Position.FromSfen(g.StartSfen).SideToMove;
+            foreach (var used in times)
+            {
+                long allowedMs = clock.RemainingMs(side) + control.ByoyomiMs, usedMs = (long)Math.Ceiling(used.TotalMilliseconds);
+                if (side == color)
+                {
+                    least = Math.Min(least ?? long.MaxValue, allowedMs - usedMs);
+                    longest = Math.Max(longest ?? 0, usedMs);
+                }
+                if (!clock.Charge(side, used)) break; // stored times are whole milliseconds: a move at the very edge may not replay
+                side = side.Opponent();
+            }
+        }
+        return new ClockSummary(control, played, losses, least, longest);
     }
 }

@@ -120,6 +120,10 @@ public sealed class UsiCommandTests : IDisposable
         using var doc = JsonDocument.Parse(result.Stdout);
         Assert.Equal(2, doc.RootElement.GetProperty("played_games").GetInt32());
         Assert.EndsWith("(tc 60000+1000 nodes 8)", doc.RootElement.GetProperty("agent").GetString());
+        var clock = doc.RootElement.GetProperty("clock");
+        Assert.Equal("60000+1000", clock.GetProperty("time_control").GetString());
+        Assert.Equal(0, clock.GetProperty("time_losses").GetInt32());
+        Assert.True(clock.GetProperty("least_time_left_ms").GetInt64() > 0, clock.ToString());
         var terminations = doc.RootElement.GetProperty("opponents")[0].GetProperty("terminations").EnumerateObject().Select(t => t.Name).ToList();
         Assert.DoesNotContain(terminations, Faults.Contains);
     }

@@ -1,5 +1,6 @@
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Players;
+using Keisei.Evaluation.Storage;
 using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
 using Keisei.Usi;
@@ -158,6 +159,26 @@ public class ClockTests
         Assert.Equal(TerminationReason.TimeForfeit, played.Termination);
         Assert.Equal(GameResult.BlackWin, played.Result);
         Assert.StartsWith("White lost on time: no move within 0 ms main time + 300 ms byoyomi + 50 ms margin, clock 0+byo300 (engine 'x'", played.Detail);
+    }
+
+    [Fact]
+    public void TheClockSummaryReplaysAPlayersStoredMoveTimes()
+    {
+        var tc = TimeControl.Parse("2000+byo1000");
+        TimeSpan[] Ms(params int[] ms) => [.. ms.Select(m => TimeSpan.FromMilliseconds(m))];
+        StoredGame Game(long black, long white, string sfen, TerminationReason reason, GameResult result, TimeSpan[]? times) =>
+            new(1, 1, 0, 0, 0, black, white, sfen, [], result, reason, times?.Length ?? 0, 0, null, DateTimeOffset.UnixEpoch, times);
+        var games = new[]
+        {
+            // Player 7 as Black: 1500 of 3000, then 900 of 1500 (500 main left + 1000 byoyomi): least left 600.
+            Game(7, 8, Position.StartSfen, TerminationReason.Checkmate, GameResult.BlackWin, Ms(1500, 10, 900, 10)),
+            // As White from a position with White to move: its moves are the even plies; 2990 of 3000 leaves 10.
+            Game(8, 7, "4k4/9/9/9/9/9/9/9/4K4 w - 1", TerminationReason.TimeForfeit, GameResult.BlackWin, Ms(2990, 5)),
+            Game(8, 7, Position.StartSfen, TerminationReason.MaxMoves, GameResult.Draw, null),
+            Game(8, 9, Position.StartSfen, TerminationReason.Checkmate, GameResult.BlackWin, Ms(100)), // not player 7's game
+        };
+        var summary = ClockSummary.Of(tc, TimeSpan.FromMilliseconds(50), 7, games);
+        Assert.Equal(new ClockSummary(tc, Games: 3, TimeLosses: 1, LeastLeftMs: 10, LongestMoveMs: 2990), summary);
     }
 
     /// <summary>Plays its first legal move at once and notes what the arena told it.</summary>
