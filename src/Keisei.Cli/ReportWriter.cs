@@ -39,6 +39,11 @@ internal static class ReportWriter
 
     internal static readonly string[] PoolHeader = ["#", "player", "rating", "± 95%", "games", "score", "LOS vs next", "incr. Elo"];
 
+    /// <summary>One line on the clock: the agent's losses on time, the least time it had left after a move, its longest move.</summary>
+    private static string Clock(Keisei.Evaluation.Arena.ClockSummary c) =>
+        $"Clock {c.TimeControl}: the agent lost {c.TimeLosses} of {c.Games} games on time; least time left after a move " +
+        $"{(c.LeastLeftMs is { } least ? $"{least} ms" : "n/a")}, longest move {(c.LongestMoveMs is { } longest ? $"{longest} ms" : "n/a")}";
+
     public static void Console(TextWriter w, EvaluationReport r)
     {
         w.WriteLine($"Evaluation {r.EvaluationId} ({r.Strategy}) of {r.Agent}: {Keisei.Evaluation.Storage.SnakeCaseName.Of(r.Status)}, {r.PlayedGames}/{r.PlannedGames} games in {r.Elapsed.TotalSeconds:0.0} s");
@@ -46,6 +51,7 @@ internal static class ReportWriter
                     $"[{F(r.TotalElo.ScoreInterval.Lower, "0.000")}, {F(r.TotalElo.ScoreInterval.Upper, "0.000")}], Elo {Elo(r.TotalElo)}" +
                     (r.TotalPairElo is null ? "" : $", pentanomial Elo {Elo(r.TotalPairElo)}") + $", LOS {Pct(r.TotalElo.Los)}");
         if (r.Sprt is { } s) w.WriteLine($"SPRT: LLR {F(s.Llr, "0.00")} in [{F(s.LowerBound, "0.00")}, {F(s.UpperBound, "0.00")}] → {s.Decision}");
+        if (r.Clock is { } c) w.WriteLine(Clock(c));
         w.WriteLine();
         Table(w, OpponentHeader, OpponentRows(r));
         if (r.Benchmark.Count > 0)
@@ -75,6 +81,7 @@ internal static class ReportWriter
         sb.AppendLine($"- Total: {r.Total.Wins}-{r.Total.Draws}-{r.Total.Losses}, score {F(r.TotalElo.Score, "0.000")}, Elo {Elo(r.TotalElo)}" +
                       (r.TotalPairElo is null ? "" : $", pentanomial Elo {Elo(r.TotalPairElo)}"));
         if (r.Sprt is { } s) sb.AppendLine($"- SPRT: LLR {F(s.Llr, "0.00")} in [{F(s.LowerBound, "0.00")}, {F(s.UpperBound, "0.00")}]: {s.Decision}");
+        if (r.Clock is { } c) sb.AppendLine($"- {Clock(c)}");
         sb.AppendLine();
         MarkdownTable(sb, OpponentHeader, OpponentRows(r));
         if (r.Benchmark.Count > 0)

@@ -91,7 +91,31 @@ internal sealed class SearchRun(SearchJob job, Game game, RunSettings settings, 
             await job.WaitUntilReleasedAsync().ConfigureAwait(false);
             return "bestmove win";
         }
+        if (await RootMateAsync().ConfigureAwait(false) is { } mate) return mate;
         return search is null ? await PolicyAsync().ConfigureAwait(false) : await SearchAsync(search).ConfigureAwait(false);
+    }
+
+    /// <summary>Longest mate looked for before each search, in plies.</summary>
+    public const int RootMatePlies = 7;
+
+    /// <summary>Most positions that look visits before each search (a few milliseconds to a few tens).</summary>
+    public const int RootMateNodes = 1000;
+
+    /// <summary>
+    /// A short mate search over checks before the tree search (<see cref="RootMatePlies"/>, <see cref="RootMateNodes"/>):
+    /// when it proves a mate the engine reports <c>score mate N</c> with the mating line and plays its first move (after
+    /// <c>stop</c>/<c>ponderhit</c> in infinite or ponder mode). Null when it finds none.
+    /// </summary>
+    private async Task<string?> RootMateAsync()
+    {
+        var result = MateSearch.Find(game.Position.Clone(), new MateSearchOptions { MaxPlies = RootMatePlies, MaxNodes = RootMateNodes }, job.StopToken);
+        if (result.Status != MateStatus.Mate) return null;
+        double ms = Stopwatch.GetElapsedTime(job.Received).TotalMilliseconds;
+        output.Line(string.Create(CultureInfo.InvariantCulture,
+            $"info depth {result.Plies} seldepth {result.Plies} time {(long)ms} nodes {result.Nodes} score mate {result.Plies} pv {string.Join(' ', result.Moves.Select(m => m.ToUsi()))}"));
+        if (job.Infinite || job.Pondering) output.Say("mate found; bestmove follows stop" + (job.Pondering ? " or ponderhit" : ""));
+        await job.WaitUntilReleasedAsync().ConfigureAwait(false);
+        return $"bestmove {result.Moves[0].ToUsi()}";
     }
 
     private async Task<string> PolicyAsync()

@@ -16,7 +16,7 @@ namespace Keisei.Engine;
 /// <c>go</c> starts a <see cref="SearchJob"/> on its own task, so <c>stop</c>, <c>isready</c>, <c>ponderhit</c> and
 /// <c>quit</c> are answered while it thinks. Every line out goes through one locked writer. All loading happens in
 /// <c>isready</c>; a command that cannot be used is answered with <c>info string error: ...</c> and the engine keeps
-/// working. Each <c>go</c> ends with exactly one <c>bestmove</c> (<c>go mate</c> with <c>checkmate notimplemented</c>).
+/// working. Each <c>go</c> ends with exactly one <c>bestmove</c> (<c>go mate</c> with one <c>checkmate</c> line).
 /// </summary>
 public sealed partial class UsiServer
 {
@@ -219,13 +219,14 @@ public sealed partial class UsiServer
         var warnings = new List<string>();
         var go = ParseGo(tokens[1..], warnings);
         foreach (string warning in warnings) _out.Say(warning);
-        if (go.Mate)
-        {
-            _out.Line("checkmate notimplemented");
-            return;
-        }
         var job = new SearchJob(go, received);
         _job = job;
+        if (go.Mate)
+        {
+            var position = _position.ToGame(new GameRules()).Position.Clone();
+            job.Start(() => MateAsync(job, position));
+            return;
+        }
         if (_network is null || !_network.Matches(Settings))
         {
             _out.Error(_network is null
@@ -270,6 +271,44 @@ public sealed partial class UsiServer
         int limit = drawPly - (startMove - 1);
         // Already at or past the draw ply (a GUI that plays on): every move from here draws.
         return new GameRules { MaxPlies = Math.Max(limit, position.Moves.Count + 1) };
+    }
+
+    /// <summary>Longest mate <c>go mate</c> looks for, in plies.</summary>
+    public const int MateMaxPlies = 31;
+
+    /// <summary>
+    /// <c>go mate</c>: a mate search over checks (<see cref="MateSearch"/>) until it is decided, its time is up or <c>stop</c>
+    /// comes; answers <c>checkmate &lt;moves&gt;</c>, <c>checkmate nomate</c> (none within <see cref="MateMaxPlies"/> plies)
+    /// or <c>checkmate timeout</c>.
+    /// </summary>
+    private Task MateAsync(SearchJob job, Position position)
+    {
+        string answer;
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(job.StopToken);
+            if (job.Go.MateTimeMs is { } ms) limit.CancelAfter(ms);
+            long start = Stopwatch.GetTimestamp();
+            var result = MateSearch.Find(position, new MateSearchOptions { MaxPlies = MateMaxPlies }, limit.Token);
+            double elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (result.Status == MateStatus.Mate)
+                _out.Line(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"info depth {result.Plies} time {(long)elapsed} nodes {result.Nodes} score mate {result.Plies} pv {string.Join(' ', result.Moves.Select(m => m.ToUsi()))}"));
+            answer = result.Status switch
+            {
+                MateStatus.Mate => "checkmate " + string.Join(' ', result.Moves.Select(m => m.ToUsi())),
+                MateStatus.NoMate => "checkmate nomate",
+                _ => "checkmate timeout",
+            };
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "The mate search failed.");
+            _out.Error($"the mate search failed ({e.GetType().Name}: {e.Message})");
+            answer = "checkmate timeout";
+        }
+        _out.Line(answer);
+        return Task.CompletedTask;
     }
 
     private async Task AnswerWithoutSearchAsync(SearchJob job, string answer)

@@ -29,4 +29,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<BenchmarkCaseResult> Benchmark,
     double? BenchmarkPassRate,
     IReadOnlyList<PoolRating> Pool,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Under a match clock: how close the agent came to it (null without a clock).</summary>
+    public Arena.ClockSummary? Clock { get; init; }
+}

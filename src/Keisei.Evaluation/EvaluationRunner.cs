@@ -111,7 +111,12 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
             _ => EvaluationStatus.Stopped,
         };
         pool = PoolRatings.Fit(store, anchor: null);
-        var report = tally.Report(evaluationId, status, request, schedule.Count, matchups, sprt, pool, clock.Elapsed);
+        var report = tally.Report(evaluationId, status, request, schedule.Count, matchups, sprt, pool, clock.Elapsed) with
+        {
+            Clock = request.Arena.TimeControl is { } control
+                ? ClockSummary.Of(control, request.Arena.TimeMargin, ids[request.Agent], store.Games(evaluationId))
+                : null,
+        };
         store.SetEvaluationStatus(evaluationId, status, ReportJson.Summary(report).ToJsonString());
         if (pool.Count > 0) store.AddRatingSnapshot(evaluationId, "bradley-terry", pool[0].Anchor, ReportJson.Pool(pool).ToJsonString());
         return report;
@@ -169,7 +174,10 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
     {
         var sb = new StringBuilder();
         sb.Append(request.Strategy.Name).Append('|').Append(request.StrategyConfigJson).Append('|').Append(request.Seed).Append('|')
-            .Append(request.Arena.Rules.MaxPlies).Append('|').Append(request.Sprt?.ToString()).Append('\n');
+            .Append(request.Arena.Rules.MaxPlies).Append('|').Append(request.Sprt?.ToString());
+        // Only a clock adds to the key, so that evaluations stored before clocks existed keep theirs and resume.
+        if (request.Arena.TimeControl is { } clock) sb.Append("|tc ").Append(clock).Append(" margin ").Append((long)request.Arena.TimeMargin.TotalMilliseconds);
+        sb.Append('\n');
         foreach (var g in schedule)
             sb.Append(g.Index).Append(' ').Append(g.PairIndex).Append(' ').Append(g.Opening.StartSfen).Append(' ')
                 .Append(Identity(g.Black.Descriptor)).Append(' ').Append(Identity(g.White.Descriptor)).Append(' ').Append(g.Seed).Append('\n');
@@ -186,6 +194,8 @@ public sealed class EvaluationRunner(ResultsStore store, ParticipantResolver par
         seed = request.Seed,
         max_plies = request.Arena.Rules.MaxPlies,
         concurrency = request.Arena.Concurrency,
+        time_control = request.Arena.TimeControl?.ToString(),
+        time_margin_ms = request.Arena.TimeControl is null ? (double?)null : request.Arena.TimeMargin.TotalMilliseconds,
         sprt = request.Sprt?.ToString(),
         matches = matchups.Select(m => new
         {

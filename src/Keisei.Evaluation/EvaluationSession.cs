@@ -75,15 +75,18 @@ public static class EvaluationSession
             Temperature = settings.Temperature,
             MaxMovesPerGame = settings.Arena.Rules.MaxPlies,
             Batcher = new InferenceBatcherOptions { MaxBatch = Math.Max(1, jobs * 2), Device = settings.Device },
+            TimeControl = settings.Arena.TimeControl,
         };
         var opponents = settings.Opponents.ToList();
         // An unnamed ckpt: opponent that searches is another participant than its plain policy: its name says so.
         if (settings.OpponentSearch is { } opponentSearch)
             for (int i = 0; i < opponents.Count; i++)
                 if (opponents[i] is { Kind: ParticipantKind.Checkpoint, NameIsDerived: true } plain)
-                    opponents[i] = plain with { Name = plain.Name + NeuralPlayerFactory.SearchSuffix(opponentSearch) };
+                    opponents[i] = plain with { Name = plain.Name + NeuralPlayerFactory.SearchSuffix(opponentSearch, settings.Arena.TimeControl) };
 
-        await using var participants = new ParticipantResolver(WithSearch(neural, settings.OpponentSearch, jobs), settings.Usi, logger);
+        // Engines under a match clock are other participants than under a fixed go limit: the clock is part of their settings.
+        var usi = settings.Usi with { TimeControl = settings.Arena.TimeControl };
+        await using var participants = new ParticipantResolver(WithSearch(neural, settings.OpponentSearch, jobs), usi, logger);
         var agent = await AgentAsync(settings, participants, WithSearch(neural, settings.AgentSearch, jobs), logger, cancellationToken).ConfigureAwait(false);
         await using var ownedAgent = agent as NeuralPlayerFactory;
         using var store = ResultsStore.Open(settings.Database);

@@ -37,6 +37,12 @@ public static class ReportJson
                 return (JsonNode)e;
             }).ToArray()),
         };
+        if (r.Clock is { } c)
+            o["clock"] = new JsonObject
+            {
+                ["time_control"] = c.TimeControl.ToString(), ["games"] = c.Games, ["time_losses"] = c.TimeLosses,
+                ["least_time_left_ms"] = c.LeastLeftMs, ["longest_move_ms"] = c.LongestMoveMs,
+            };
         if (r.Sprt is { } s)
             o["sprt"] = new JsonObject { ["llr"] = Number(s.Llr), ["lower"] = Number(s.LowerBound), ["upper"] = Number(s.UpperBound), ["decision"] = s.Decision.ToString() };
         if (r.Benchmark.Count > 0)

@@ -39,8 +39,11 @@ public sealed record UsiGoLimits
     /// <summary><c>go ponder</c>: think on the opponent's time until <c>ponderhit</c> or <c>stop</c>.</summary>
     public bool Ponder { get; init; }
 
-    /// <summary><c>go mate</c>: a mate search (its time limit is not kept).</summary>
+    /// <summary><c>go mate</c>: a mate search, answered with <c>checkmate</c>.</summary>
     public bool Mate { get; init; }
+
+    /// <summary>The time of a <c>go mate</c> in milliseconds; null for <c>go mate infinite</c>.</summary>
+    public int? MateTimeMs { get; init; }
 
     /// <summary>Whether a clock is given (remaining time, byoyomi or increments).</summary>
     public bool HasClock => BlackTimeMs is not null || WhiteTimeMs is not null || ByoyomiMs is not null || BlackIncrementMs is not null || WhiteIncrementMs is not null;
@@ -64,7 +67,7 @@ public sealed record UsiGoLimits
     /// <exception cref="InvalidOperationException">A value is negative, or byoyomi is combined with increments.</exception>
     public string ToGoCommand()
     {
-        if (Mate) return "go mate infinite";
+        if (Mate) return MateTimeMs is { } mateMs ? $"go mate {mateMs.ToString(CultureInfo.InvariantCulture)}" : "go mate infinite";
         if (Infinite) return Ponder ? "go ponder infinite" : "go infinite";
         Check(Nodes, nameof(Nodes));
         Check(Depth, nameof(Depth));
@@ -117,7 +120,13 @@ public sealed record UsiGoLimits
                     break;
                 case "mate":
                     go = go with { Mate = true };
-                    if (i + 1 < tokens.Count && (tokens[i + 1] == "infinite" || long.TryParse(tokens[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out _))) i++;
+                    if (i + 1 < tokens.Count && tokens[i + 1] == "infinite") i++;
+                    else if (i + 1 < tokens.Count && long.TryParse(tokens[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out long mateMs))
+                    {
+                        i++;
+                        if (mateMs <= int.MaxValue) go = go with { MateTimeMs = (int)mateMs };
+                        else warnings.Add($"go: 'mate' expects milliseconds of at most {int.MaxValue} or 'infinite', found '{tokens[i]}'; searching without a limit");
+                    }
                     break;
                 case "searchmoves":
                     int skipped = 0;

@@ -164,6 +164,18 @@ public sealed class InputValidationTests : IDisposable
     }
 
     [Fact]
+    public void ATimeControlThatCannotBeUsedIsRefusedNamingIt()
+    {
+        string db = Path.Combine(_dir, "never.db");
+        BadInput(CliRunner.Run("evaluate", "--agent", "random", "--db", db, "--time-control", "60+1s"),
+            "--time-control: expected MAIN+INC or MAIN+byoBYOYOMI in milliseconds", "found '60+1s'");
+        BadInput(CliRunner.Run("evaluate", "--agent", "random", "--db", db, "--time-control", "1000+byo100", "--usi-limit", "movetime=100"),
+            "--usi-limit 'movetime=100': under --time-control 1000+byo100 the clock limits each move; only nodes=N or depth=N can be added");
+        BadInput(CliRunner.Run("evaluate", "--agent", "random", "--db", db, "--time-margin", "-1"), "--time-margin: expected", "found -1");
+        Assert.False(File.Exists(db));
+    }
+
+    [Fact]
     public void OptionHelpStatesTheRanges()
     {
         Assert.Contains("an integer in 1..10", CliRunner.Run("perft", "--help").Stdout);

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Strategies;
 using System.Diagnostics;
 using System.Text.Json;
@@ -118,6 +119,9 @@ public sealed class RecordReaderTests : IDisposable
 
         var timeUp = FromStart("7g7f", "3c3d");
         timeUp.Forfeit(Color.Black, TerminationReason.TimeForfeit);
+        var overClock = FromStart("7g7f", "3c3d", "2g2f"); // White answered after its byoyomi: the arena's clock decided
+        overClock.Forfeit(Color.White, TerminationReason.TimeForfeit);
+        string overClockDetail = new GameClock(TimeControl.Parse("0+byo1000"), TimeSpan.FromMilliseconds(50)).Overrun(Color.White, TimeSpan.FromMilliseconds(1234));
 
         // Black's king and ten pieces in the zone, 32 points with the hand.
         var entered = Play("R8/B8/PPPPPPPPK/9/9/9/9/9/k8 b RB4G 1", null, "1c2b", "9i9h");
@@ -144,6 +148,7 @@ public sealed class RecordReaderTests : IDisposable
             new("perpetual-check-check", checkerLosesOnCheck),
             new("illegal-move", illegal, "White played the illegal move 3c3e"),
             new("time-forfeit", timeUp, "Black did not move within 30 s"),
+            new("time-forfeit-on-the-clock", overClock, overClockDetail),
             new("entering-king", entered),
             new("illegal-declaration", badDeclaration, "Black declared an entering-king win that the rule does not allow"),
             new("max-moves", limit, WithTimes: false),

@@ -1,3 +1,4 @@
+using Keisei.Search;
 using Keisei.Shogi;
 using Keisei.Usi;
 

@@ -389,13 +389,54 @@ public sealed class UsiServerTests(TinyCheckpoint checkpoint) : IClassFixture<Ti
         Assert.Single(late);
     }
 
+    private static bool IsCheckmate(string line) => line.StartsWith("checkmate", StringComparison.Ordinal);
+
     [Fact]
-    public async Task GoMateIsAnsweredAsNotImplemented()
+    public async Task GoMateAnswersTheMatingLineNoMateOrTimeout()
     {
         await using var engine = Engine();
         await engine.ReadyAsync();
-        Assert.Equal("checkmate notimplemented", await engine.AskAsync(["position startpos", "go mate 1000"], l => l.StartsWith("checkmate", StringComparison.Ordinal), "checkmate"));
+        // The mate in 3 of MateSearchTests: G*2c (protected by the pawn), the king's only square 3a, G*3b.
+        int before = engine.Lines.Count;
+        Assert.Equal("checkmate G*2c 2b3a G*3b",
+            await engine.AskAsync(["position sfen 7nl/7k1/9/7P1/9/9/9/9/K8 b 2G 1", "go mate 10000"], IsCheckmate, "checkmate"));
+        Assert.Contains(engine.Lines.Skip(before), l => l.StartsWith("info depth 3 ", StringComparison.Ordinal) && l.Contains(" score mate 3 pv G*2c 2b3a G*3b"));
+        // No check to give at the start: nothing to search.
+        Assert.Equal("checkmate nomate", await engine.AskAsync(["position startpos", "go mate infinite"], IsCheckmate, "checkmate"));
+        // Many checks and no short mate: a search to 31 plies that only stop ends.
+        Assert.Equal("checkmate timeout",
+            await engine.AskAsync(["position sfen 6snl/6gk1/7pp/9/9/9/9/9/K8 b RBG 1", "go mate infinite", "stop"], IsCheckmate, "checkmate"));
         Assert.Equal(0, engine.Count(EngineHarness.IsBestMove));
+        await engine.AskAsync("isready", l => l == "readyok", "readyok");
+    }
+
+    [Fact]
+    public async Task AMateFoundBeforeTheSearchIsReportedAndPlayed()
+    {
+        await using var engine = Engine();
+        await engine.ReadyAsync();
+        int before = engine.Lines.Count;
+        string best = await engine.AskAsync(["position sfen 7nl/7k1/9/7P1/9/9/9/9/K8 b 2G 1", "go nodes 10"], EngineHarness.IsBestMove, "bestmove");
+        Assert.Equal("bestmove G*2c", best);
+        Assert.Contains(engine.Lines.Skip(before), l => l.Contains(" score mate 3 pv G*2c 2b3a G*3b", StringComparison.Ordinal));
+        // In infinite mode the mate waits for stop like any other answer.
+        before = engine.Lines.Count;
+        engine.Send("position sfen 7nl/7k1/9/7P1/9/9/9/9/K8 b 2G 1", "go infinite");
+        await engine.WaitForAsync(l => l.Contains(" score mate 3 ", StringComparison.Ordinal), "score mate", before);
+        Assert.Equal("bestmove G*2c", await engine.AskAsync("stop", EngineHarness.IsBestMove, "bestmove"));
+    }
+
+    [Fact]
+    public void GoMateKeepsItsTime()
+    {
+        var warnings = new List<string>();
+        var go = UsiServer.ParseGo(["mate", "1500"], warnings);
+        Assert.Empty(warnings);
+        Assert.True(go.Mate);
+        Assert.Equal(1500, go.MateTimeMs);
+        Assert.Equal("go mate 1500", go.ToGoCommand());
+        Assert.Null(UsiServer.ParseGo(["mate", "infinite"], warnings).MateTimeMs);
+        Assert.Equal("go mate infinite", UsiServer.ParseGo(["mate", "infinite"], warnings).ToGoCommand());
     }
 
     [Fact]

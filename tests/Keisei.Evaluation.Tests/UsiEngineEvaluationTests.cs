@@ -196,6 +196,43 @@ public sealed class UsiEngineEvaluationTests : IDisposable
     }
 
     [Fact]
+    public async Task UnderAClockAnEngineThatOverrunsLosesOnTimeAndOneThatAnswersInTimeDoesNot()
+    {
+        using var store = ResultsStore.Open(Path.Combine(_dir, "keisei.db"));
+        // Thinks a minute unless stopped: the arena stops it at its 300 ms byoyomi plus margin, and it has lost.
+        var slowClock = TimeControl.Parse("0+byo300");
+        await using (var participants = new ParticipantResolver(new NeuralPlayOptions(), Usi(_dir) with { TimeControl = slowClock }))
+        {
+            var arena = new ArenaOptions { Concurrency = 2, Rules = new GameRules { MaxPlies = 30 }, TimeControl = slowClock };
+            var report = await new EvaluationRunner(store, participants)
+                .RunAsync(Against(OpponentSpec.Parse($"usi:{Engine("random", "--seed 2 --think-ms 60000")}"), 2, arena), null, CancellationToken.None);
+            Assert.Equal(2, report.PlayedGames);
+            Assert.Equal(2, report.Total.Wins);
+            Assert.All(store.Games(report.EvaluationId), g =>
+            {
+                Assert.Equal(TerminationReason.TimeForfeit, g.Termination);
+                Assert.Contains("lost on time", g.Detail);
+                Assert.Contains("clock 0+byo300", g.Detail);
+            });
+            Assert.Equal("FakeUsi random (tc 0+byo300)", Assert.Single(report.Opponents).Opponent);
+            Assert.Equal((slowClock, 2, 0), (report.Clock!.TimeControl, report.Clock.Games, report.Clock.TimeLosses)); // the agent's clock
+        }
+
+        // Answers at once under a generous clock: no time losses, and the clock names another participant and evaluation.
+        var clock = TimeControl.Parse("60000+1000");
+        await using (var participants = new ParticipantResolver(new NeuralPlayOptions(), Usi(_dir) with { TimeControl = clock }))
+        {
+            var arena = new ArenaOptions { Concurrency = 2, Rules = new GameRules { MaxPlies = 30 }, TimeControl = clock };
+            var report = await new EvaluationRunner(store, participants)
+                .RunAsync(Against(OpponentSpec.Parse($"usi:{Engine("random", "--seed 2")}"), 2, arena), null, CancellationToken.None);
+            Assert.Equal(2, report.PlayedGames);
+            Assert.DoesNotContain(store.Games(report.EvaluationId), g => g.Termination == TerminationReason.TimeForfeit);
+            Assert.Equal("FakeUsi random (tc 60000+1000)", Assert.Single(report.Opponents).Opponent);
+            Assert.Equal(2, store.Evaluations().Count);
+        }
+    }
+
+    [Fact]
     public async Task TwoEnginesStartedThroughOneInterpreterAreTwoParticipants()
     {
         using var store = ResultsStore.Open(Path.Combine(_dir, "keisei.db"));

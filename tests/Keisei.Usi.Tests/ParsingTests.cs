@@ -110,6 +110,7 @@ public sealed class ParsingTests
             new() { Infinite = true },
             new() { Ponder = true, Infinite = true },
             new() { Mate = true },
+            new() { Mate = true, MateTimeMs = 3000 },
         ];
         foreach (var limits in cases)
         {

@@ -106,15 +106,31 @@ internal static class EvaluateCommand
         public readonly Option<int?> Seed = new Option<int?>("--seed") { Description = "Seed of the plan and of every player's randomness (default 1, or evaluation.random_seed)." };
         public readonly Option<int?> MaxPlies = new Option<int?>("--max-plies") { Description = $"Plies after which a game is drawn (default {ConfigSchema.DefaultText("evaluation.max_moves_per_game")}, or evaluation.max_moves_per_game)." }
             .InRange(1, ConfigSchema.MaxPlies);
-        public readonly Option<double> MoveTimeout = new Option<double>("--move-timeout") { Description = "Seconds a player may think on one move before losing on time.", DefaultValueFactory = _ => 30 }
-            .InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+        public readonly Option<double> MoveTimeout = new Option<double>("--move-timeout")
+        {
+            Description = "Seconds a player may think on one move before losing on time (without --time-control).", DefaultValueFactory = _ => 30,
+        }.InRange(0, OptionRules.DaySeconds, minExclusive: true, unit: "seconds");
+        public readonly Option<string?> TimeControl = new Option<string?>("--time-control", "--tc")
+        {
+            Description = "A game clock for both sides, in milliseconds: MAIN+INC (Fischer, e.g. 60000+1000), MAIN+byoBYOYOMI (e.g. 0+byo1000) " +
+                "or MAIN (sudden death). USI engines get it as go btime/wtime with byoyomi or binc/winc; a move over the clock (plus " +
+                "--time-margin) loses on time. Part of the evaluation's and of engine and search players' identity.",
+        };
+        public readonly Option<int> TimeMargin = new Option<int>("--time-margin")
+        {
+            Description = $"Milliseconds a move may run over the clock before it is a loss on time (pipe and process latency; default {ArenaOptions.DefaultTimeMarginMs}).",
+            DefaultValueFactory = _ => ArenaOptions.DefaultTimeMarginMs,
+        }.InRange(0, 60_000, unit: "milliseconds");
         public readonly Option<double?> GameTimeout = new Option<double?>("--game-timeout") { Description = "Seconds a whole game may last (default none, or evaluation.timeout_per_game)." }
             .InRange(0, ConfigSchema.WeekSeconds, minExclusive: true, unit: "seconds");
         public readonly Option<double> Temperature = new Option<double>("--temperature") { Description = "Network players: 0 plays the most probable move, above 0 samples.", DefaultValueFactory = _ => 0 }
             .InRange(0, 100);
         public readonly Option<float?> ResignValue = new Option<float?>("--resign-value") { Description = "A player whose value stays below this for 3 moves resigns (e.g. -0.95)." }
             .InRange(-1f, 1f);
-        public readonly Option<string> UsiLimit = new Option<string>("--usi-limit") { Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N.", DefaultValueFactory = _ => "movetime=1000" };
+        public readonly Option<string?> UsiLimit = new Option<string?>("--usi-limit")
+        {
+            Description = "USI engines' go limit: movetime=MS, byoyomi=MS, nodes=N or depth=N (default movetime=1000; with --time-control only nodes or depth, added to the clock).",
+        };
         public readonly Option<string[]> UsiOption = new Option<string[]>("--usi-option") { Description = "setoption for USI engines, name=value (repeatable)." };
         public readonly Option<double> UsiReadyTimeout = new Option<double>("--usi-ready-timeout")
         {
@@ -136,7 +152,7 @@ internal static class EvaluateCommand
         };
         public readonly Option<string?> Report = new Option<string?>("--report") { Description = "Also write the report as Markdown to this file." };
 
-        public IEnumerable<Option> All => [Agent, AgentName, Strategy, Opponents, OpponentNames, Games, Concurrency, Openings, Shuffle, Sprt, Db, Config, Set, Seed, MaxPlies, MoveTimeout, GameTimeout, Temperature, ResignValue, UsiLimit, UsiOption, UsiReadyTimeout, Device, Resume, Json, AgentSearch, OpponentSearch, Report];
+        public IEnumerable<Option> All => [Agent, AgentName, Strategy, Opponents, OpponentNames, Games, Concurrency, Openings, Shuffle, Sprt, Db, Config, Set, Seed, MaxPlies, MoveTimeout, TimeControl, TimeMargin, GameTimeout, Temperature, ResignValue, UsiLimit, UsiOption, UsiReadyTimeout, Device, Resume, Json, AgentSearch, OpponentSearch, Report];
 
         /// <summary>Checks the paths (before any game: a report or database that cannot be written must not be found out after
         /// every game is played), reads the config's evaluation section and binds every option over it.</summary>
@@ -200,6 +216,23 @@ internal static class EvaluateCommand
                 if (!SprtParameters.TryParse(sprtText, out sprtParameters, out string error)) throw new UserInputException($"--sprt: {error}");
             }
 
+            Keisei.Evaluation.Arena.TimeControl? clock = null;
+            if (result.GetValue(TimeControl) is { } clockText)
+            {
+                try
+                {
+                    clock = Keisei.Evaluation.Arena.TimeControl.Parse(clockText);
+                }
+                catch (FormatException e)
+                {
+                    throw new UserInputException($"--time-control: {e.Message}", e);
+                }
+            }
+            string? usiLimitText = result.GetValue(UsiLimit);
+            var usiLimits = ParseUsiLimit(usiLimitText ?? "movetime=1000");
+            if (clock is not null && usiLimitText is not null && (usiLimits.MoveTimeMs is not null || usiLimits.HasClock))
+                throw new UserInputException($"--usi-limit '{usiLimitText}': under --time-control {clock} the clock limits each move; only nodes=N or depth=N can be added");
+
             string agentText = result.GetValue(Agent)!;
             return new EvaluationSessionSettings
             {
@@ -223,6 +256,8 @@ internal static class EvaluateCommand
                     Concurrency = jobs,
                     Rules = new GameRules { MaxPlies = plies },
                     MoveTimeout = TimeSpan.FromSeconds(result.GetValue(MoveTimeout)),
+                    TimeControl = clock,
+                    TimeMargin = TimeSpan.FromMilliseconds(result.GetValue(TimeMargin)),
                     GameTimeout = gameSeconds is > 0 ? TimeSpan.FromSeconds(gameSeconds.Value) : null,
                     ResignValue = result.GetValue(ResignValue),
                 },
@@ -230,7 +265,7 @@ internal static class EvaluateCommand
                 Device = Wrap(() => TorchDevices.Resolve(result.GetValue(Device)!, logger)),
                 Usi = new UsiPlayOptions
                 {
-                    Limits = ParseUsiLimit(result.GetValue(UsiLimit)!),
+                    Limits = usiLimits,
                     EngineOptions = ParseAssignments(result.GetValue(UsiOption) ?? [], "--usi-option"),
                     ReadyTimeout = TimeSpan.FromSeconds(result.GetValue(UsiReadyTimeout)),
                     StderrLogDirectory = Path.GetDirectoryName(Path.GetFullPath(result.GetValue(Db)!)),

@@ -42,8 +42,21 @@ public sealed record ArenaOptions
     /// <summary>Match rules: ply limit (a draw), entering-king declarations.</summary>
     public GameRules Rules { get; init; } = new() { MaxPlies = 500 };
 
-    /// <summary>Longest a player may think on one move; past it the player loses on time.</summary>
+    /// <summary>Longest a player may think on one move when the match has no clock; past it the player loses on time.</summary>
     public TimeSpan MoveTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The match clock (null: none, each move has <see cref="MoveTimeout"/>). With a clock, a player that uses more
+    /// than its main time left plus byoyomi plus <see cref="TimeMargin"/> on a move loses on time; <see cref="MoveTimeout"/> is not used.</summary>
+    public TimeControl? TimeControl { get; init; }
+
+    /// <summary>
+    /// Time a move may run over the clock before it is a loss: the arena measures from sending the position to receiving the
+    /// answer, which includes pipe and scheduling latency an engine cannot see (like fastchess's <c>timemargin</c>).
+    /// </summary>
+    public TimeSpan TimeMargin { get; init; } = TimeSpan.FromMilliseconds(DefaultTimeMarginMs);
+
+    /// <summary>The default <see cref="TimeMargin"/> in milliseconds.</summary>
+    public const int DefaultTimeMarginMs = 50;
 
     /// <summary>Longest a whole game may last; past it the side to move loses on time (null: no limit).</summary>
     public TimeSpan? GameTimeout { get; init; }
@@ -155,6 +168,7 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
         // Time spent held by the throttle between moves is not the players' time: the game time limit counts the rest.
         var held = TimeSpan.Zero;
         var moveTimes = new List<TimeSpan>();
+        var gameClock = Options.TimeControl is { } control ? new GameClock(control, Options.TimeMargin) : null;
         try
         {
             if (game.IsOver) return Finish(); // an opening that is already decided
@@ -172,8 +186,9 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                     held += Stopwatch.GetElapsedTime(waitStart);
                 }
                 var gameLeft = Options.GameTimeout - (clock.Elapsed - held);
-                bool gameLimited = gameLeft < Options.MoveTimeout;
-                var moveTime = gameLimited ? gameLeft!.Value : Options.MoveTimeout;
+                var moveLimit = gameClock?.Deadline(side) ?? Options.MoveTimeout;
+                bool gameLimited = gameLeft < moveLimit;
+                var moveTime = gameLimited ? gameLeft!.Value : moveLimit;
                 if (moveTime <= TimeSpan.Zero)
                 {
                     detail = $"{side} was to move when the game time limit ({Options.GameTimeout}) ran out";
@@ -182,12 +197,12 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                 }
                 PlayerAction action;
                 long askedAt = Stopwatch.GetTimestamp();
-                using (var moveLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                using (var moveCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    moveLimit.CancelAfter(moveTime);
+                    moveCancel.CancelAfter(moveTime);
                     try
                     {
-                        action = await player!.ChooseAsync(game, moveTime, moveLimit.Token).AsTask()
+                        action = await player!.ChooseAsync(game, new MoveTime(moveTime, gameClock?.GoLimits()), moveCancel.Token).AsTask()
                             .WaitAsync(moveTime + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -199,13 +214,16 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                     {
                         detail = gameLimited
                             ? $"{side} was to move when the game time limit ({Options.GameTimeout}) ran out"
-                            : $"{side} did not move within {Options.MoveTimeout.TotalSeconds:0.###} s";
+                            : gameClock?.Overrun(side, used: null) ?? $"{side} did not move within {Options.MoveTimeout.TotalSeconds:0.###} s";
                         game.Forfeit(side, TerminationReason.TimeForfeit);
                         break;
                     }
                     catch (PlayerFaultException e)
                     {
-                        detail = $"{side}: {e.Message}";
+                        // A USI engine's own wait for bestmove ends at the same deadline as the arena's: the clock says why.
+                        detail = e.Reason == TerminationReason.TimeForfeit && gameClock is not null
+                            ? $"{gameClock.Overrun(side, used: null)} ({e.Message})"
+                            : $"{side}: {e.Message}";
                         game.Forfeit(side, e.Reason);
                         break;
                     }
@@ -218,6 +236,14 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                     }
                 }
 
+                // The arena's clock decides: an answer that came after the deadline is a loss on time, whatever it was.
+                var used = Stopwatch.GetElapsedTime(askedAt);
+                if (gameClock is not null && !gameClock.Charge(side, used))
+                {
+                    detail = gameClock.Overrun(side, used);
+                    game.Forfeit(side, TerminationReason.TimeForfeit);
+                    break;
+                }
                 switch (action.Kind)
                 {
                     case PlayerActionKind.Resign:
@@ -238,7 +264,7 @@ public sealed partial class MatchArena(ArenaOptions options, ILogger? logger = n
                                 break;
                             }
                         }
-                        if (game.Play(action.Move)) moveTimes.Add(Stopwatch.GetElapsedTime(askedAt));
+                        if (game.Play(action.Move)) moveTimes.Add(used);
                         else detail = $"{side} played the illegal move {action.Move.ToUsi()}";
                         break;
                 }

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Strategies;
 using Keisei.Neural.Checkpoints;
 using Keisei.Neural.Encoding;
@@ -23,6 +24,9 @@ public sealed record NeuralPlayOptions
 
     /// <summary>When set, the network plays through PUCT search with these settings (<see cref="SearchPlayer"/>); <see cref="Temperature"/> is then unused.</summary>
     public SearchOptions? Search { get; init; }
+
+    /// <summary>The match clock; a search player takes its share of it, so under a clock the clock is part of its identity.</summary>
+    public TimeControl? TimeControl { get; init; }
 }
 
 /// <summary>Plays a network's policy; asks the participant's shared <see cref="InferenceBatcher"/> for each move.</summary>
@@ -32,7 +36,7 @@ public sealed class NeuralPlayer(InferenceBatcher batcher, NeuralPlayOptions opt
 
     public ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public async ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken)
+    public async ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken)
     {
         var context = new EncodingContext(options.MaxMovesPerGame, game.RepetitionCount());
         var answer = await batcher.EvaluateAsync(game.Position, context, cancellationToken).ConfigureAwait(false);
@@ -93,9 +97,10 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
         var checkpoint = CheckpointFile.Load(path);
         // Sampling plays differently from greedy play, so it is a different participant (name and plan key); so does search.
         double temperature = options?.Temperature ?? 0;
-        string suffix = options?.Search is { } search ? SearchSuffix(search)
+        string suffix = options?.Search is { } search ? SearchSuffix(search, options.TimeControl)
             : temperature > 0 ? FormattableString.Invariant($"@T{temperature:0.###}") : "";
-        string details = checkpoint.Info.Model.Describe() + (options?.Search is { } s ? $" search {s.Describe()}" : suffix);
+        string details = checkpoint.Info.Model.Describe()
+            + (options?.Search is { } s ? $" search {s.Describe()}{(options.TimeControl is { } tc ? $" tc {tc}" : "")}" : suffix);
         var descriptor = new PlayerDescriptor(
             name ?? $"{Path.GetFileNameWithoutExtension(path)}@{checkpoint.Sha256[..8]}{suffix}", ParticipantKind.Checkpoint,
             Path.GetFullPath(path), checkpoint.Sha256, Details: details);
@@ -104,13 +109,16 @@ public sealed class NeuralPlayerFactory : IPlayerFactory
         return new NeuralPlayerFactory(checkpoint.Model, descriptor, options, ownsModel: true, logger);
     }
 
-    /// <summary>The name suffix of a search player: <c>@search(playouts=N)</c> plus every setting that differs from its default.</summary>
-    public static string SearchSuffix(SearchOptions search)
+    /// <summary>
+    /// The name suffix of a search player: <c>@search(playouts=N)</c> plus every setting that differs from its default, and
+    /// <c>@tc60000+1000</c> under a match clock (which bounds its thinking).
+    /// </summary>
+    public static string SearchSuffix(SearchOptions search, TimeControl? clock = null)
     {
         var standard = (new SearchOptions() with { Playouts = search.Playouts }).Describe().Split(',').ToHashSet(StringComparer.Ordinal);
         // Describe lists some keys only when they differ from their default, so compare settings, not positions.
         var changed = search.Describe().Split(',').Where(p => !standard.Contains(p) || p.StartsWith("playouts=", StringComparison.Ordinal));
-        return $"@search({string.Join(',', changed)})";
+        return $"@search({string.Join(',', changed)}){(clock is null ? "" : $"@tc{clock}")}";
     }
 
     public PlayerDescriptor Descriptor { get; }

@@ -1,5 +1,6 @@
 using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
+using Keisei.Usi;
 
 namespace Keisei.Evaluation.Players;
 
@@ -41,6 +42,16 @@ public sealed class PlayerStartException(string message, Exception? inner = null
     public bool BeforeAnyGame { get; init; }
 }
 
+/// <summary>The time a player has for one move, as the arena gives it.</summary>
+/// <param name="Limit">The longest the player may think on this move: past it the arena stops waiting and the player loses on time.</param>
+/// <param name="Clock">The match clock as USI's <c>go</c> carries it (both sides' main time left, with byoyomi or increments);
+/// null when the match has no clock. A player that can budget its time (a search) takes its share from it.</param>
+public readonly record struct MoveTime(TimeSpan Limit, UsiGoLimits? Clock = null)
+{
+    /// <summary>A fixed limit without a clock.</summary>
+    public static implicit operator MoveTime(TimeSpan limit) => new(limit);
+}
+
 /// <summary>One side of one game: chooses moves for positions under a time limit. Created per game by an <see cref="IPlayerFactory"/>.</summary>
 public interface IPlayer : IAsyncDisposable
 {
@@ -49,7 +60,7 @@ public interface IPlayer : IAsyncDisposable
 
     /// <summary>Chooses an action for the side to move of <paramref name="game"/>. Must not change the game.</summary>
     /// <exception cref="PlayerFaultException">The player failed (the arena records a loss with the reason).</exception>
-    ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken);
+    ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken);
 
     /// <summary>Told once after the game ended (for USI engines: <c>gameover</c>).</summary>
     ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken);
@@ -74,7 +85,7 @@ public abstract class SimplePlayer : IPlayer
 {
     public virtual ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken)
+    public ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(Choose(game.Position));

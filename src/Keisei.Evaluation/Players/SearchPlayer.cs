@@ -6,7 +6,9 @@ namespace Keisei.Evaluation.Players;
 /// <summary>
 /// Plays a network through PUCT search (<see cref="PuctSearch"/>); leaves go through the participant's shared batcher, so
 /// the searches of concurrent games share forward passes. Keeps its tree between its own moves within a game; declares an
-/// entering-king win when the rule holds. Stops a search early at 80 % of the move's time limit.
+/// entering-king win when the rule holds. Under a match clock it thinks for the share <see cref="TimeManager"/> gives it
+/// (with <see cref="ClockSafetyMs"/> as its delay: the batch in flight when it is told to stop still has to end); in any case
+/// it stops at 80 % of the move's time limit.
 /// </summary>
 public sealed class SearchPlayer(ILeafEvaluator evaluator, SearchOptions options, int seed) : IPlayer
 {
@@ -18,10 +20,19 @@ public sealed class SearchPlayer(ILeafEvaluator evaluator, SearchOptions options
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken)
+    /// <summary>Milliseconds kept back from the clock's share for the batch that is in flight when the search is told to stop.</summary>
+    public const int ClockSafetyMs = 100;
+
+    public async ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken)
     {
         using var stop = new CancellationTokenSource();
-        if (timeLimit > TimeSpan.Zero && timeLimit < TimeSpan.FromDays(1)) stop.CancelAfter(timeLimit * 0.8);
+        var limit = time.Limit > TimeSpan.Zero && time.Limit < TimeSpan.FromDays(1) ? time.Limit * 0.8 : (TimeSpan?)null;
+        if (time.Clock is { } clock && TimeManager.For(clock, game.SideToMove, ClockSafetyMs, minimumThinkingTime: 0) is { } budget)
+        {
+            var share = TimeSpan.FromMilliseconds(budget.SoftMs);
+            limit = limit is { } l && l < share ? l : share;
+        }
+        if (limit is { } stopAfter) stop.CancelAfter(stopAfter);
         var result = await _search.SearchAsync(game, stop: stop.Token, cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.DeclareWin ? PlayerAction.DeclareWin() : PlayerAction.Play(result.Move, result.Value);
     }

@@ -1,3 +1,4 @@
+using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Strategies;
 using Keisei.Shogi;
 using Keisei.Usi;
@@ -8,8 +9,12 @@ namespace Keisei.Evaluation.Players;
 /// <summary>How USI engines are run in an evaluation.</summary>
 public sealed record UsiPlayOptions
 {
-    /// <summary>What each <c>go</c> asks for (default: 1 s per move).</summary>
+    /// <summary>What each <c>go</c> asks for (default: 1 s per move). Under a match clock (<see cref="TimeControl"/>) only its
+    /// node and depth limits are kept; the clock's fields come from the game.</summary>
     public UsiGoLimits Limits { get; init; } = UsiGoLimits.MoveTime(1000);
+
+    /// <summary>The match clock the engines play under (null: none, each <c>go</c> is <see cref="Limits"/>); part of <see cref="Settings"/>.</summary>
+    public TimeControl? TimeControl { get; init; }
 
     /// <summary><c>setoption</c> values sent after the handshake.</summary>
     public IReadOnlyDictionary<string, string> EngineOptions { get; init; } = new Dictionary<string, string>();
@@ -33,12 +38,31 @@ public sealed record UsiPlayOptions
     {
         get
         {
-            string go = Limits.ToGoCommand()["go ".Length..];
+            // "movetime 1000"; under a clock "tc 60000+1000" and what the limits add to it ("tc 0+byo1000 nodes 500").
+            string go = TimeControl is { } clock
+                ? $"tc {clock}{ClockFree(Limits).ToGoCommand()["go".Length..]}"
+                : Limits.ToGoCommand()["go ".Length..];
             return EngineOptions.Count == 0
                 ? go
                 : go + ", " + string.Join(", ", EngineOptions.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}"));
         }
     }
+
+    /// <summary>The <c>go</c> of one move: the game's clock when there is one, with <see cref="Limits"/>' nodes and depth; else <see cref="Limits"/>.</summary>
+    public UsiGoLimits GoFor(UsiGoLimits? clock) => clock is null ? Limits : ClockFree(Limits) with
+    {
+        BlackTimeMs = clock.BlackTimeMs,
+        WhiteTimeMs = clock.WhiteTimeMs,
+        ByoyomiMs = clock.ByoyomiMs,
+        BlackIncrementMs = clock.BlackIncrementMs,
+        WhiteIncrementMs = clock.WhiteIncrementMs,
+    };
+
+    /// <summary><paramref name="limits"/> without any time: what a clock leaves of them (nodes, depth).</summary>
+    private static UsiGoLimits ClockFree(UsiGoLimits limits) => limits with
+    {
+        MoveTimeMs = null, ByoyomiMs = null, BlackTimeMs = null, WhiteTimeMs = null, BlackIncrementMs = null, WhiteIncrementMs = null,
+    };
 }
 
 /// <summary>An external USI engine as a player: one engine process per game, always reaped. Faults become losses with their reason.</summary>
@@ -61,13 +85,13 @@ public sealed class UsiPlayer(string name, string commandLine, UsiPlayOptions op
         }
     }
 
-    public async ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken)
+    public async ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken)
     {
         var engine = _engine ?? throw new InvalidOperationException("The engine was not started.");
         UsiSearchResult result;
         try
         {
-            result = await engine.GoAsync(game.StartSfen, game.Moves, options.Limits, timeLimit, cancellationToken).ConfigureAwait(false);
+            result = await engine.GoAsync(game.StartSfen, game.Moves, options.GoFor(time.Clock), time.Limit, cancellationToken).ConfigureAwait(false);
         }
         catch (UsiEngineException e)
         {

@@ -110,6 +110,25 @@ public sealed class UsiCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvaluatePlaysKeiseiUsiUnderAClock()
+    {
+        // The clock travels in every go (btime/wtime/binc/winc); nodes=8 keeps the games short, so no move comes near the clock.
+        string ckpt = Checkpoint();
+        var result = CliRunner.Run("evaluate", "--agent", $"usi:\"dotnet {Keisei} usi --model {ckpt} --set search.batch=4\"", "--opponent", "heuristic",
+            "--time-control", "60000+1000", "--usi-limit", "nodes=8", "--games", "2", "--max-plies", "30", "--db", PathOf("c.db"), "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(2, doc.RootElement.GetProperty("played_games").GetInt32());
+        Assert.EndsWith("(tc 60000+1000 nodes 8)", doc.RootElement.GetProperty("agent").GetString());
+        var clock = doc.RootElement.GetProperty("clock");
+        Assert.Equal("60000+1000", clock.GetProperty("time_control").GetString());
+        Assert.Equal(0, clock.GetProperty("time_losses").GetInt32());
+        Assert.True(clock.GetProperty("least_time_left_ms").GetInt64() > 0, clock.ToString());
+        var terminations = doc.RootElement.GetProperty("opponents")[0].GetProperty("terminations").EnumerateObject().Select(t => t.Name).ToList();
+        Assert.DoesNotContain(terminations, Faults.Contains);
+    }
+
+    [Fact]
     public void TwoKeiseiUsiEnginesPlayAMatch()
     {
         string a = Checkpoint("a.ckpt", 8), b = Checkpoint("b.ckpt", 16);

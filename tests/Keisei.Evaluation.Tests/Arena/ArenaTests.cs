@@ -156,7 +156,7 @@ public class ArenaTests
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
 
-            public ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken) => throw new InvalidOperationException();
+            public ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken) => throw new InvalidOperationException();
 
             public ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
@@ -235,7 +235,7 @@ public class ArenaTests
             public ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken) =>
                 throw new PlayerStartException("engine 'flaky' did not answer readyok");
 
-            public ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken) => inner.ChooseAsync(game, timeLimit, cancellationToken);
+            public ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken) => inner.ChooseAsync(game, time, cancellationToken);
 
             public ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken) => inner.EndGameAsync(game, color, cancellationToken);
 

@@ -49,6 +49,21 @@ public class SearchPlayerTests
     }
 
     [Fact]
+    public async Task UnderAClockASearchStopsAtItsShareOfTheTimeNotAtItsPlayouts()
+    {
+        // Unbounded playouts and no move limit to speak of: only the clock (300 ms byoyomi) can end this search before its tree is full.
+        var search = new SearchOptions { Playouts = int.MaxValue, Batch = 4, NodeBudget = 200_000 };
+        await using var factory = Factory(search);
+        await using var player = await factory.CreateAsync(2, CancellationToken.None);
+        var game = new Game();
+        await player.StartGameAsync(game, Color.Black, CancellationToken.None);
+        var clock = new Keisei.Usi.UsiGoLimits { BlackTimeMs = 0, WhiteTimeMs = 0, ByoyomiMs = 300 };
+        var action = await player.ChooseAsync(game, new MoveTime(TimeSpan.FromDays(2), clock), CancellationToken.None).AsTask().WaitAsync(Patience);
+        Assert.True(game.Position.IsLegal(action.Move), action.Move.ToString());
+        Assert.True(factory.Batcher.Positions < search.NodeBudget, $"{factory.Batcher.Positions} positions: the search ran until its tree was full");
+    }
+
+    [Fact]
     public void TheNameSuffixCarriesPlayoutsAndEverySettingThatIsNotTheDefault()
     {
         Assert.Equal("@search(playouts=200)", NeuralPlayerFactory.SearchSuffix(new SearchOptions { Playouts = 200 }));
@@ -57,5 +72,7 @@ public class SearchPlayerTests
         Assert.NotEqual(NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("playouts=200")),
             NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("playouts=200,fpu=0")));
         Assert.Equal("@search(playouts=200,draw=-0.2)", NeuralPlayerFactory.SearchSuffix(SearchOptions.Parse("draw=-0.2")));
+        Assert.Equal("@search(playouts=200)@tc60000+1000",
+            NeuralPlayerFactory.SearchSuffix(new SearchOptions { Playouts = 200 }, Keisei.Evaluation.Arena.TimeControl.Parse("60000+1000")));
     }
 }

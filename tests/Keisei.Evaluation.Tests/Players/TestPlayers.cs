@@ -20,10 +20,10 @@ internal sealed class FaultyPlayerFactory(string name, Func<int, Game, Cancellat
 
         public ValueTask StartGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask<PlayerAction> ChooseAsync(Game game, TimeSpan timeLimit, CancellationToken cancellationToken)
+        public ValueTask<PlayerAction> ChooseAsync(Game game, MoveTime time, CancellationToken cancellationToken)
         {
             _moves++;
-            return _moves <= 2 ? _fallback.ChooseAsync(game, timeLimit, cancellationToken) : behaviour(_moves, game, cancellationToken);
+            return _moves <= 2 ? _fallback.ChooseAsync(game, time, cancellationToken) : behaviour(_moves, game, cancellationToken);
         }
 
         public ValueTask EndGameAsync(Game game, Color color, CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -1,7 +1,7 @@
 using Keisei.Shogi;
 using Keisei.Usi;
 
-namespace Keisei.Engine;
+namespace Keisei.Search;
 
 /// <summary>
 /// How long one search may think, in milliseconds from the moment its clock starts (the <c>go</c>, or the
