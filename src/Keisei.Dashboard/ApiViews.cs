@@ -44,7 +44,7 @@ public static class ApiViews
             ["champion"] = data.Champion is { } c ? Champion(run, c) : null,
             ["evaluations"] = data.Evaluations.Count,
             ["running_evaluations"] = data.Evaluations.Count(e => e.Status == EvaluationStatus.Running),
-            ["stored_games"] = data.Games.Count,
+            ["stored_games"] = data.GameCount,
             ["data_version"] = data.Version,
         };
     }

@@ -114,17 +114,25 @@ public sealed class DashboardServer : IAsyncDisposable
             foreach (var run in _catalog.Runs())
             {
                 if (stopping.IsCancellationRequested) return;
-                try
+                Warm(() =>
                 {
                     run.Metrics.Update();
                     run.Data();
-                }
-                catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException or ObjectDisposedException)
-                {
-                    // The same problem is reported to whoever opens the run (or the dashboard is closing).
-                }
+                });
             }
         }, CancellationToken.None);
+
+        static void Warm(Action read)
+        {
+            try
+            {
+                read();
+            }
+            catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // The same problem is reported to whoever opens the run (or the dashboard is closing).
+            }
+        }
     }
 
     /// <summary>Stops listening; open event streams end.</summary>

@@ -11,6 +11,8 @@ namespace Keisei.Dashboard;
 public sealed class RunData
 {
     private readonly Lazy<IReadOnlyList<PoolRating>> _ladder;
+    private readonly Lazy<IReadOnlyList<StoredGame>> _games;
+    private readonly Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>> _gamesByEvaluation;
     private readonly Dictionary<long, EvaluationReport> _reports = [];
     private readonly Lock _lock = new();
 
@@ -22,8 +24,8 @@ public sealed class RunData
         {
             Names = new Dictionary<long, string>();
             Evaluations = [];
-            Games = [];
-            GamesByEvaluation = new Dictionary<long, IReadOnlyList<StoredGame>>();
+            _games = new Lazy<IReadOnlyList<StoredGame>>(() => []);
+            _gamesByEvaluation = new Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>>(() => new Dictionary<long, IReadOnlyList<StoredGame>>());
             Checkpoints = [];
             Champions = [];
             _ladder = new Lazy<IReadOnlyList<PoolRating>>(() => []);
@@ -32,8 +34,11 @@ public sealed class RunData
         var ledger = new RunLedger(store);
         Names = store.Players().ToDictionary(p => p.Id, p => p.Name);
         Evaluations = store.Evaluations();
-        Games = store.Games();
-        GamesByEvaluation = Games.GroupBy(g => g.EvaluationId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredGame>)[.. g]);
+        // The games (with their moves) are read when a page needs them; the runs list and a run's summary only count them.
+        GameCount = store.GameCount();
+        _games = new Lazy<IReadOnlyList<StoredGame>>(() => store.Games(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _gamesByEvaluation = new Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>>(
+            () => Games.GroupBy(g => g.EvaluationId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredGame>)[.. g]), LazyThreadSafetyMode.ExecutionAndPublication);
         Checkpoints = ledger.Checkpoints();
         Champions = ledger.ChampionHistory();
         _ladder = new Lazy<IReadOnlyList<PoolRating>>(() => ledger.Ladder(run.Name), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -47,8 +52,14 @@ public sealed class RunData
 
     public IReadOnlyDictionary<long, string> Names { get; }
     public IReadOnlyList<StoredEvaluation> Evaluations { get; }
-    public IReadOnlyList<StoredGame> Games { get; }
-    public IReadOnlyDictionary<long, IReadOnlyList<StoredGame>> GamesByEvaluation { get; }
+    /// <summary>Every stored game, read on first use.</summary>
+    public IReadOnlyList<StoredGame> Games => _games.Value;
+
+    /// <summary>How many games are stored (known without reading them).</summary>
+    public int GameCount { get; }
+
+    /// <summary>The stored games by evaluation, read on first use.</summary>
+    public IReadOnlyDictionary<long, IReadOnlyList<StoredGame>> GamesByEvaluation => _gamesByEvaluation.Value;
     public IReadOnlyList<StoredCheckpoint> Checkpoints { get; }
     public IReadOnlyList<StoredChampion> Champions { get; }
 

@@ -496,6 +496,9 @@ public sealed class ResultsStore : IDisposable
     public IReadOnlyList<StoredGame> Games(long? evaluationId = null) =>
         evaluationId is null ? QueryGames("", []) : QueryGames("WHERE g.evaluation_id = $e", [("$e", evaluationId.Value)]);
 
+    /// <summary>How many games are stored (what <see cref="Games"/> would list), counted without reading them.</summary>
+    public int GameCount() => Guarded(() => Convert.ToInt32(Scalar("SELECT COUNT(*) FROM games g JOIN pairs p ON p.id = g.pair_id;"), CultureInfo.InvariantCulture));
+
     /// <summary>One stored game by its id, or null.</summary>
     public StoredGame? Game(long id) => QueryGames("WHERE g.id = $id", [("$id", id)]).FirstOrDefault();
 
