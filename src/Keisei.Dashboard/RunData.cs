@@ -28,6 +28,7 @@ public sealed class RunData
             _gamesByEvaluation = new Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>>(() => new Dictionary<long, IReadOnlyList<StoredGame>>());
             Checkpoints = [];
             Champions = [];
+            Rollbacks = [];
             _ladder = new Lazy<IReadOnlyList<PoolRating>>(() => []);
             return;
         }
@@ -41,6 +42,8 @@ public sealed class RunData
             () => Games.GroupBy(g => g.EvaluationId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredGame>)[.. g]), LazyThreadSafetyMode.ExecutionAndPublication);
         Checkpoints = ledger.Checkpoints();
         Champions = ledger.ChampionHistory();
+        Rollbacks = ledger.Rollbacks();
+        SchemaVersion = store.SchemaVersion;
         _ladder = new Lazy<IReadOnlyList<PoolRating>>(() => ledger.Ladder(run.Name), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -62,6 +65,12 @@ public sealed class RunData
     public IReadOnlyDictionary<long, IReadOnlyList<StoredGame>> GamesByEvaluation => _gamesByEvaluation.Value;
     public IReadOnlyList<StoredCheckpoint> Checkpoints { get; }
     public IReadOnlyList<StoredChampion> Champions { get; }
+
+    /// <summary>The rollbacks with their reasons (none in a database from before they were kept).</summary>
+    public IReadOnlyList<StoredRollback> Rollbacks { get; }
+
+    /// <summary>The database's schema version (older ones are read as they are; 0 without a database).</summary>
+    public int SchemaVersion { get; }
 
     /// <summary>The run's ladder (<see cref="RunLedger.Ladder"/>).</summary>
     public IReadOnlyList<PoolRating> Ladder => _ladder.Value;

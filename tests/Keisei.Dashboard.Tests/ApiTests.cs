@@ -132,6 +132,35 @@ public sealed class ApiTests : IAsyncLifetime
         var gate = Assert.Single(champion["gates"]!.AsArray())!;
         Assert.Equal(_run.GateEvaluation, (long)gate["id"]!);
         Assert.NotNull(gate["sprt"]);
+        var rollback = Assert.Single(champion["rollbacks"]!.AsArray())!;
+        Assert.Equal(SeededRun.RollbackReason, (string)rollback["reason"]!);
+        Assert.Equal(SeededRun.Name + "/checkpoint_ts3072", (string)rollback["from_champion"]!);
+        Assert.Equal(SeededRun.Checkpoint1, (string)rollback["to_champion"]!);
+        Assert.Equal(2048, (long)rollback["to_timesteps"]!);
+        Assert.Equal(1, (int)rollback["moved"]!);
+    }
+
+    [Fact]
+    public async Task ADatabaseOfAnOlderSchemaIsShownAsItIs()
+    {
+        using var old = SeededRun.Create(metricRows: 20, games: 6);
+        old.DowngradeDatabase(2);
+        await using var dashboard = await TestDashboard.StartAsync(old.Root);
+        var run = await dashboard.Json($"/api/runs/{SeededRun.Name}");
+        Assert.Equal(2, (int)run["schema_version"]!);
+        Assert.StartsWith("keisei.db has schema version 2 (this Keisei writes ", (string)run["schema_note"]!);
+        Assert.Equal(SeededRun.Checkpoint2, (string)run["champion"]!["name"]!);
+        var champion = await dashboard.Json($"/api/runs/{SeededRun.Name}/champion");
+        Assert.Empty(champion["rollbacks"]!.AsArray());
+        Assert.Equal(2, champion["history"]!.AsArray().Count);
+        var game = await dashboard.Json($"/api/runs/{SeededRun.Name}/games/{old.Games[0].Id}");
+        Assert.All(game["moves"]!.AsArray(), m => Assert.Null(m!["time_ms"]));
+        Assert.Equal(old.Games.Count, (int)(await dashboard.Json($"/api/runs/{SeededRun.Name}/ratings"))["games"]!);
+        Assert.Equal(old.Games.Count(g => g.EvaluationId == old.GateEvaluation),
+            (await dashboard.Json($"/api/runs/{SeededRun.Name}/evaluations/{old.GateEvaluation}"))["games"]!.AsArray().Count);
+
+        // The current schema has no note.
+        Assert.Null((await _dashboard.Json($"/api/runs/{SeededRun.Name}"))["schema_note"]);
     }
 
     [Fact]
