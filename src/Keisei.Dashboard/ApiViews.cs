@@ -44,8 +44,14 @@ public static class ApiViews
             ["champion"] = data.Champion is { } c ? Champion(run, c) : null,
             ["evaluations"] = data.Evaluations.Count,
             ["running_evaluations"] = data.Evaluations.Count(e => e.Status == EvaluationStatus.Running),
-            ["stored_games"] = data.Games.Count,
+            ["stored_games"] = data.GameCount,
             ["data_version"] = data.Version,
+            ["schema_version"] = data.Version < 0 ? null : data.SchemaVersion,
+            ["schema_note"] = data.Version >= 0 && data.SchemaVersion < ResultsStore.CurrentSchemaVersion
+                ? $"keisei.db has schema version {data.SchemaVersion} (this Keisei writes {ResultsStore.CurrentSchemaVersion}): it is shown as it is, without what later " +
+                  "versions keep (move times, rollback reasons). Any keisei command that writes to it brings it up to date, e.g. " +
+                  $"keisei rate --db {run.Run.DatabasePath}."
+                : null,
         };
     }
 
@@ -150,8 +156,9 @@ public static class ApiViews
 
     /// <summary>
     /// The champion and its history (each promotion with its evidence: the reason, the gate's mode, W-D-L, score, Elo, LLR),
-    /// rollbacks (champions and checkpoints marked rolled back; the store keeps no reason for a rollback), and the gate
-    /// matches (evaluations whose agent is one of the run's checkpoints) with their results, newest first.
+    /// the rollbacks (each with its time, the champion and checkpoint before and after, the checkpoints moved aside and its
+    /// reason; none for a database from before they were kept), the checkpoints marked rolled back, and the gate matches
+    /// (evaluations whose agent is one of the run's checkpoints) with their results, newest first.
     /// </summary>
     public static JsonObject ChampionHistory(RunState run)
     {
@@ -164,6 +171,19 @@ public static class ApiViews
         {
             ["champion"] = data.Champion is { } c ? Champion(run, c) : null,
             ["history"] = new JsonArray([.. data.Champions.Select(h => (JsonNode)Champion(run, h))]),
+            ["rollbacks"] = new JsonArray([.. data.Rollbacks.Select(r => (JsonNode)new JsonObject
+            {
+                ["id"] = r.Id,
+                ["rolled_back_at"] = r.RolledBackAt.ToString("O", CultureInfo.InvariantCulture),
+                ["target"] = r.Target,
+                ["from_champion"] = r.FromChampion is { } fc ? RunLedger.ParticipantName(run.Name, fc) : null,
+                ["to_champion"] = r.ToChampion is { } tc ? RunLedger.ParticipantName(run.Name, tc) : null,
+                ["from_checkpoint"] = r.FromCheckpoint,
+                ["to_checkpoint"] = r.ToCheckpoint,
+                ["to_timesteps"] = r.ToTimesteps,
+                ["moved"] = r.Moved,
+                ["reason"] = r.Reason,
+            })]),
             ["rolled_back_checkpoints"] = new JsonArray([.. data.Checkpoints.Where(k => k.Status == CheckpointStatus.RolledBack).Select(k => (JsonNode)new JsonObject
             {
                 ["file"] = Path.GetFileName(k.Path),

@@ -15,6 +15,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.OpenApi;
+using Application = System.Net.Mime.MediaTypeNames.Application;
 
 namespace Keisei.Dashboard;
 
@@ -72,11 +74,28 @@ public sealed class DashboardServer : IAsyncDisposable
             o.AllowEmptyHosts = false;
             o.IncludeFailureMessage = true;
         });
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        // The OpenAPI document's schemas (ApiSchemas.cs) in the answers' snake_case.
+        builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            document.Info = new() { Title = "Keisei dashboard API", Version = "v1", Description = "Read-only JSON over a runs folder: runs, metrics, ratings, champion history, evaluations and games." };
-            return Task.CompletedTask;
-        }));
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
+        builder.Services.AddOpenApi("v1", o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new() { Title = "Keisei dashboard API", Version = "v1", Description = "Read-only JSON over a runs folder: runs, metrics, ratings, champion history, evaluations and games." };
+                return Task.CompletedTask;
+            });
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                // results[i][j] is null where two players have no games (a type argument's nullability does not reach the schema).
+                if (context.JsonTypeInfo.Type == typeof(HeadToHeadAnswer) && schema.Properties?.TryGetValue("results", out var results) == true
+                    && results is OpenApiSchema { Items: OpenApiSchema { Items: { } cell } row })
+                    row.Items = new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, cell] };
+                return Task.CompletedTask;
+            });
+        });
         builder.WebHost.ConfigureKestrel(k =>
         {
             if (options.IsWildcard) k.ListenAnyIP(options.Port);
@@ -114,17 +133,25 @@ public sealed class DashboardServer : IAsyncDisposable
             foreach (var run in _catalog.Runs())
             {
                 if (stopping.IsCancellationRequested) return;
-                try
+                Warm(() =>
                 {
                     run.Metrics.Update();
                     run.Data();
-                }
-                catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException or ObjectDisposedException)
-                {
-                    // The same problem is reported to whoever opens the run (or the dashboard is closing).
-                }
+                });
             }
         }, CancellationToken.None);
+
+        static void Warm(Action read)
+        {
+            try
+            {
+                read();
+            }
+            catch (Exception e) when (e is ResultsStoreException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // The same problem is reported to whoever opens the run (or the dashboard is closing).
+            }
+        }
     }
 
     /// <summary>Stops listening; open event streams end.</summary>
@@ -254,28 +281,36 @@ public sealed class DashboardServer : IAsyncDisposable
                 ["runs_root"] = _catalog.Root,
                 ["runs"] = new JsonArray([.. _catalog.Runs().Select(r => (JsonNode)ApiViews.RunSummary(r, DateTimeOffset.UtcNow))]),
             }))
+            .Produces<RunsAnswer>(200, Application.Json)
             .WithName("ListRuns").WithSummary("Every run under the runs folder: status, steps, time, latest score vs random/heuristic, champion.");
         api.MapGet("/runs/{run}", (string run) => Json(ApiViews.Run(_catalog.Get(run), DateTimeOffset.UtcNow)))
+            .Produces<RunAnswer>(200, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("GetRun").WithSummary("One run: its summary, metric tags, checkpoints, and lines of metrics.jsonl that could not be read.");
         api.MapGet("/runs/{run}/metrics", (string run, int? since, int? points, int? from) => Metrics(run, since, points, from))
+            .Produces<MetricsAnswer>(200, Application.Json).Produces<ErrorAnswer>(400, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("GetMetrics")
             .WithSummary("Metric curves from metrics.jsonl, by tag, as parallel arrays (row, step, time in s since the first row, cumulative games, value).")
             .WithDescription("Without since: every tag thinned to at most points per tag (default 1000; each bucket keeps its min and max) from row from on. " +
                 $"With since=N: the raw rows from row N on (at most {MaxIncrementRows}); rows is the cursor for the next call.");
         api.MapGet("/runs/{run}/ratings", (string run) => Json(ApiViews.Ratings(_catalog.Get(run))))
+            .Produces<RatingsAnswer>(200, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("GetRatings").WithSummary("The run's ladder (Bradley–Terry ± 95 %, games, LOS vs next, rated or regularised), rating over checkpoints, head-to-head W-D-L.");
         api.MapGet("/runs/{run}/champion", (string run) => Json(ApiViews.ChampionHistory(_catalog.Get(run))))
+            .Produces<ChampionHistoryAnswer>(200, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("GetChampion").WithSummary("The champion, every promotion with its evidence, rolled-back checkpoints, and the gate matches.");
         api.MapGet("/runs/{run}/evaluations", (string run) => Json(ApiViews.Evaluations(_catalog.Get(run))))
+            .Produces<EvaluationsAnswer>(200, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("ListEvaluations").WithSummary("The run's evaluations, newest first: status, W-D-L, score, Elo ± 95 %, LLR (also while running).");
         api.MapGet("/runs/{run}/evaluations/{id:long}", (string run, long id) => Json(ApiViews.Evaluation(_catalog.Get(run), id)))
+            .Produces<EvaluationAnswer>(200, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("GetEvaluation").WithSummary("One evaluation as keisei evaluate --json reports it (W-D-L, pentanomial pairs, Elo ± CI, LLR), rebuilt from its stored games, with its plan and games.");
         api.MapGet("/runs/{run}/games/{id:long}", (string run, long id) => Json(ApiViews.Game(_catalog.Get(run), id)))
+            .Produces<GameAnswer>(200, Application.Json).Produces<ErrorAnswer>(404, Application.Json)
             .WithName("GetGame").WithSummary("One game: players, result, termination reason, and each move in USI and Japanese notation with the SFEN after it and its time.");
         api.MapGet("/runs/{run}/games/{id:long}.kif", (string run, long id) => Record(run, id, "kif"))
-            .WithName("GetGameKif").WithSummary("The game as KIF (Shift_JIS), as keisei games export writes it.").Produces(200, contentType: "text/plain");
+            .WithName("GetGameKif").WithSummary("The game as KIF (Shift_JIS), as keisei games export writes it.").Produces<string>(200, "text/plain").Produces<ErrorAnswer>(404, Application.Json);
         api.MapGet("/runs/{run}/games/{id:long}.csa", (string run, long id) => Record(run, id, "csa"))
-            .WithName("GetGameCsa").WithSummary("The game as CSA V2.2 (UTF-8), as keisei games export writes it.").Produces(200, contentType: "text/plain");
+            .WithName("GetGameCsa").WithSummary("The game as CSA V2.2 (UTF-8), as keisei games export writes it.").Produces<string>(200, "text/plain").Produces<ErrorAnswer>(404, Application.Json);
         api.MapGet("/runs/{run}/events", (string run, int? since, CancellationToken cancellationToken) =>
                 TypedResults.ServerSentEvents(Events(_catalog.Get(run), since, cancellationToken, App.Lifetime.ApplicationStopping)))
             .WithName("RunEvents")

@@ -11,6 +11,8 @@ namespace Keisei.Dashboard;
 public sealed class RunData
 {
     private readonly Lazy<IReadOnlyList<PoolRating>> _ladder;
+    private readonly Lazy<IReadOnlyList<StoredGame>> _games;
+    private readonly Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>> _gamesByEvaluation;
     private readonly Dictionary<long, EvaluationReport> _reports = [];
     private readonly Lock _lock = new();
 
@@ -22,20 +24,26 @@ public sealed class RunData
         {
             Names = new Dictionary<long, string>();
             Evaluations = [];
-            Games = [];
-            GamesByEvaluation = new Dictionary<long, IReadOnlyList<StoredGame>>();
+            _games = new Lazy<IReadOnlyList<StoredGame>>(() => []);
+            _gamesByEvaluation = new Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>>(() => new Dictionary<long, IReadOnlyList<StoredGame>>());
             Checkpoints = [];
             Champions = [];
+            Rollbacks = [];
             _ladder = new Lazy<IReadOnlyList<PoolRating>>(() => []);
             return;
         }
         var ledger = new RunLedger(store);
         Names = store.Players().ToDictionary(p => p.Id, p => p.Name);
         Evaluations = store.Evaluations();
-        Games = store.Games();
-        GamesByEvaluation = Games.GroupBy(g => g.EvaluationId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredGame>)[.. g]);
+        // The games (with their moves) are read when a page needs them; the runs list and a run's summary only count them.
+        GameCount = store.GameCount();
+        _games = new Lazy<IReadOnlyList<StoredGame>>(() => store.Games(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _gamesByEvaluation = new Lazy<IReadOnlyDictionary<long, IReadOnlyList<StoredGame>>>(
+            () => Games.GroupBy(g => g.EvaluationId).ToDictionary(g => g.Key, g => (IReadOnlyList<StoredGame>)[.. g]), LazyThreadSafetyMode.ExecutionAndPublication);
         Checkpoints = ledger.Checkpoints();
         Champions = ledger.ChampionHistory();
+        Rollbacks = ledger.Rollbacks();
+        SchemaVersion = store.SchemaVersion;
         _ladder = new Lazy<IReadOnlyList<PoolRating>>(() => ledger.Ladder(run.Name), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -47,10 +55,22 @@ public sealed class RunData
 
     public IReadOnlyDictionary<long, string> Names { get; }
     public IReadOnlyList<StoredEvaluation> Evaluations { get; }
-    public IReadOnlyList<StoredGame> Games { get; }
-    public IReadOnlyDictionary<long, IReadOnlyList<StoredGame>> GamesByEvaluation { get; }
+    /// <summary>Every stored game, read on first use.</summary>
+    public IReadOnlyList<StoredGame> Games => _games.Value;
+
+    /// <summary>How many games are stored (known without reading them).</summary>
+    public int GameCount { get; }
+
+    /// <summary>The stored games by evaluation, read on first use.</summary>
+    public IReadOnlyDictionary<long, IReadOnlyList<StoredGame>> GamesByEvaluation => _gamesByEvaluation.Value;
     public IReadOnlyList<StoredCheckpoint> Checkpoints { get; }
     public IReadOnlyList<StoredChampion> Champions { get; }
+
+    /// <summary>The rollbacks with their reasons (none in a database from before they were kept).</summary>
+    public IReadOnlyList<StoredRollback> Rollbacks { get; }
+
+    /// <summary>The database's schema version (older ones are read as they are; 0 without a database).</summary>
+    public int SchemaVersion { get; }
 
     /// <summary>The run's ladder (<see cref="RunLedger.Ladder"/>).</summary>
     public IReadOnlyList<PoolRating> Ladder => _ladder.Value;

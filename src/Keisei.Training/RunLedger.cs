@@ -26,8 +26,8 @@ public sealed class RollbackException(string message, string? subject = null, Ex
     public string? Subject { get; } = subject;
 }
 
-/// <summary>What a rollback did: the checkpoint training resumes from, and how many later checkpoint files it moved where.</summary>
-public sealed record RollbackResult(string CheckpointPath, long Timesteps, int Moved, string RolledBackFolder);
+/// <summary>What a rollback did: the checkpoint training resumes from, how many later checkpoint files it moved where, and the reason stored with it.</summary>
+public sealed record RollbackResult(string CheckpointPath, long Timesteps, int Moved, string RolledBackFolder, string Reason);
 
 /// <summary>
 /// The one owner of a run's checkpoint and champion lifecycle, kept in the run's results database: the checkpoint pool,
@@ -57,6 +57,13 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
 
     /// <summary>Every registered checkpoint, oldest first, whatever its status.</summary>
     public IReadOnlyList<StoredCheckpoint> Checkpoints() => store.Checkpoints();
+
+    /// <summary>Every rollback with its reason, oldest first.</summary>
+    public IReadOnlyList<StoredRollback> Rollbacks() => store.Rollbacks();
+
+    /// <summary>The reason a rollback stores when none is given: what was asked.</summary>
+    public static string DefaultRollbackReason(string target) =>
+        target == PreviousChampion ? "rollback to the previous champion requested by the user" : $"rollback to {Path.GetFileName(target)} requested by the user";
 
     /// <summary>The pool: active checkpoints whose file is still there, oldest first.</summary>
     public IReadOnlyList<StoredCheckpoint> Pool() => [.. store.Checkpoints().Where(c => c.Status == CheckpointStatus.Active && File.Exists(c.Path))];
@@ -148,11 +155,17 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
     /// (the newest remaining one becomes champion again; with <see cref="PreviousChampion"/> the current one is rolled back
     /// and the one it replaced restored), later pooled checkpoints are moved to <c>checkpoints/rolled_back/</c> and marked
     /// rolled back (their participants renamed after the new place, <see cref="ParticipantName"/>), a newer final.ckpt is moved there as <c>final_tsN.ckpt</c>, and the run's <c>resume_from</c> names the target.
+    /// The rollback is stored (<see cref="Rollbacks"/>) with <paramref name="reason"/> (default <see cref="DefaultRollbackReason"/>),
+    /// the champion and newest checkpoint before it and after it.
     /// </summary>
     /// <exception cref="RollbackException">No such checkpoint or champion, or the target's file is gone or unreadable; nothing was changed.</exception>
-    public RollbackResult RollBack(RunDirectory run, string target)
+    public RollbackResult RollBack(RunDirectory run, string target, string? reason = null)
     {
+        reason = string.IsNullOrWhiteSpace(reason) ? DefaultRollbackReason(target) : reason.Trim();
         var checkpoints = store.Checkpoints();
+        string? championBefore = store.Champions().LastOrDefault(c => c.Status == ChampionStatus.Active)?.CheckpointPath;
+        // The newest checkpoint training had reached (where it is kept after the rollback), to say what was rolled back from.
+        string? newestBefore = checkpoints.Where(c => c.Status == CheckpointStatus.Active).MaxBy(c => c.Timesteps)?.Path;
         string path;
         (StoredChampion Current, StoredChampion Previous)? swap = null;
         if (target == PreviousChampion)
@@ -196,6 +209,7 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
             string destination = UniquePath(Path.Combine(rolledBack, Path.GetFileName(later.Path)));
             File.Move(later.Path, destination);
             store.SetCheckpointStatus(later.Path, CheckpointStatus.RolledBack, destination);
+            if (later.Path == newestBefore) newestBefore = destination;
             string participant = ParticipantName(run.Name, destination);
             if (store.FindPlayer(ParticipantName(run.Name, later.Path)) is { } player && player.CheckpointSha256 == later.Sha256 && store.FindPlayer(participant) is null)
                 store.RenamePlayer(player.Id, participant, destination);
@@ -206,13 +220,17 @@ public sealed class RunLedger(ResultsStore store, ILogger? logger = null)
             && CheckpointFile.ReadInfo(final).Info.Counters.GetValueOrDefault("timesteps") is var finalSteps && finalSteps > timesteps)
         {
             Directory.CreateDirectory(rolledBack);
-            File.Move(final, UniquePath(Path.Combine(rolledBack, $"final_ts{finalSteps}.ckpt")));
+            string keptFinal = UniquePath(Path.Combine(rolledBack, $"final_ts{finalSteps}.ckpt"));
+            File.Move(final, keptFinal);
             moved++;
+            if (checkpoints.Where(c => c.Status == CheckpointStatus.Active).All(c => c.Timesteps < finalSteps)) newestBefore = keptFinal;
         }
         File.WriteAllText(run.ResumeFromPath, Path.GetFullPath(path));
+        store.RecordRollback(target, championBefore, store.Champions().LastOrDefault(c => c.Status == ChampionStatus.Active)?.CheckpointPath,
+            newestBefore, path, timesteps, moved, reason);
         _logger.LogInformation("Rolled back {Run} to {Checkpoint} ({Timesteps} timesteps); {Moved} later checkpoint(s) moved to {Folder}",
             run.Name, path, timesteps, moved, rolledBack);
-        return new RollbackResult(path, timesteps, moved, rolledBack);
+        return new RollbackResult(path, timesteps, moved, rolledBack, reason);
     }
 
     private static long TimestepsOf(string path)

@@ -132,6 +132,35 @@ public sealed class ApiTests : IAsyncLifetime
         var gate = Assert.Single(champion["gates"]!.AsArray())!;
         Assert.Equal(_run.GateEvaluation, (long)gate["id"]!);
         Assert.NotNull(gate["sprt"]);
+        var rollback = Assert.Single(champion["rollbacks"]!.AsArray())!;
+        Assert.Equal(SeededRun.RollbackReason, (string)rollback["reason"]!);
+        Assert.Equal(SeededRun.Name + "/checkpoint_ts3072", (string)rollback["from_champion"]!);
+        Assert.Equal(SeededRun.Checkpoint1, (string)rollback["to_champion"]!);
+        Assert.Equal(2048, (long)rollback["to_timesteps"]!);
+        Assert.Equal(1, (int)rollback["moved"]!);
+    }
+
+    [Fact]
+    public async Task ADatabaseOfAnOlderSchemaIsShownAsItIs()
+    {
+        using var old = SeededRun.Create(metricRows: 20, games: 6);
+        old.DowngradeDatabase(2);
+        await using var dashboard = await TestDashboard.StartAsync(old.Root);
+        var run = await dashboard.Json($"/api/runs/{SeededRun.Name}");
+        Assert.Equal(2, (int)run["schema_version"]!);
+        Assert.StartsWith("keisei.db has schema version 2 (this Keisei writes ", (string)run["schema_note"]!);
+        Assert.Equal(SeededRun.Checkpoint2, (string)run["champion"]!["name"]!);
+        var champion = await dashboard.Json($"/api/runs/{SeededRun.Name}/champion");
+        Assert.Empty(champion["rollbacks"]!.AsArray());
+        Assert.Equal(2, champion["history"]!.AsArray().Count);
+        var game = await dashboard.Json($"/api/runs/{SeededRun.Name}/games/{old.Games[0].Id}");
+        Assert.All(game["moves"]!.AsArray(), m => Assert.Null(m!["time_ms"]));
+        Assert.Equal(old.Games.Count, (int)(await dashboard.Json($"/api/runs/{SeededRun.Name}/ratings"))["games"]!);
+        Assert.Equal(old.Games.Count(g => g.EvaluationId == old.GateEvaluation),
+            (await dashboard.Json($"/api/runs/{SeededRun.Name}/evaluations/{old.GateEvaluation}"))["games"]!.AsArray().Count);
+
+        // The current schema has no note.
+        Assert.Null((await _dashboard.Json($"/api/runs/{SeededRun.Name}"))["schema_note"]);
     }
 
     [Fact]
@@ -232,10 +261,10 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OpenApiDocumentsEveryApiRoute()
+    public async Task OpenApiDocumentsEveryApiRouteWithItsAnswersSchema()
     {
         var document = await _dashboard.Json("/openapi/v1.json");
-        var documented = document["paths"]!.AsObject().Select(p => p.Key).ToHashSet();
+        var paths = document["paths"]!.AsObject();
         var routes = _dashboard.Server.App.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
             .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
             .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
@@ -243,6 +272,101 @@ public sealed class ApiTests : IAsyncLifetime
             .Select(r => System.Text.RegularExpressions.Regex.Replace(r, @"\{(\w+)(:\w+)?\}", "{$1}"))
             .ToList();
         Assert.Equal(11, routes.Count);
-        Assert.All(routes, r => Assert.Contains(r, documented));
+        Assert.Equal(routes.Order(), paths.Select(p => p.Key).Where(p => p.StartsWith("/api/", StringComparison.Ordinal)).Order());
+        foreach (string route in routes)
+        {
+            var content = paths[route]!["get"]!["responses"]!["200"]?["content"]?.AsObject();
+            Assert.True(content is { Count: > 0 }, $"{route}: no 200 answer with content");
+            Assert.All(content, c => Assert.True(c.Value!["schema"] is JsonObject { Count: > 0 }, $"{route} ({c.Key}): no schema"));
+        }
+    }
+
+    /// <summary>Each JSON route's answer has exactly the keys its OpenAPI schema lists (optional ones may be missing), all the way down.</summary>
+    [Fact]
+    public async Task EveryJsonAnswerMatchesItsOpenApiSchema()
+    {
+        var document = await _dashboard.Json("/openapi/v1.json");
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var cases = new (string Route, string Path)[]
+        {
+            ("/api/runs", "/api/runs"),
+            ("/api/runs/{run}", $"/api/runs/{SeededRun.Name}"),
+            ("/api/runs/{run}/metrics", $"/api/runs/{SeededRun.Name}/metrics"),
+            ("/api/runs/{run}/ratings", $"/api/runs/{SeededRun.Name}/ratings"),
+            ("/api/runs/{run}/champion", $"/api/runs/{SeededRun.Name}/champion"),
+            ("/api/runs/{run}/evaluations", $"/api/runs/{SeededRun.Name}/evaluations"),
+            ("/api/runs/{run}/evaluations/{id}", $"/api/runs/{SeededRun.Name}/evaluations/{_run.GateEvaluation}"),
+            ("/api/runs/{run}/evaluations/{id}", $"/api/runs/{SeededRun.Name}/evaluations/{_run.CompletedEvaluation}"),
+            ("/api/runs/{run}/games/{id}", $"/api/runs/{SeededRun.Name}/games/{_run.Games[0].Id}"),
+        };
+        foreach (var (route, path) in cases)
+        {
+            var schema = document["paths"]![route]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!.AsObject();
+            Conforms(await _dashboard.Json(path), schema, path);
+        }
+        using var missing = await _dashboard.Client.GetAsync("/api/runs/nosuchrun");
+        Conforms(JsonNode.Parse(await missing.Content.ReadAsStringAsync()),
+            document["paths"]!["/api/runs/{run}"]!["get"]!["responses"]!["404"]!["content"]!["application/json"]!["schema"]!.AsObject(), "404");
+
+        void Conforms(JsonNode? value, JsonObject schema, string where)
+        {
+            while (schema["$ref"] is { } reference) schema = schemas[((string)reference!).Split('/')[^1]]!.AsObject();
+            var types = schema["type"] switch
+            {
+                null => [],
+                JsonArray a => a.Select(t => (string)t!).ToList(),
+                var t => [(string)t!],
+            };
+            if (value is null)
+            {
+                Assert.True(types.Count == 0 || types.Contains("null") || schema["oneOf"] is not null || schema["anyOf"] is not null, $"{where}: null where the schema says {string.Join("|", types)}");
+                return;
+            }
+            if ((schema["oneOf"] ?? schema["anyOf"]) is JsonArray options)
+            {
+                // A nullable reference: null, or the one schema that is not null.
+                var other = options.Select(o => o!.AsObject()).FirstOrDefault(o => (string?)o["type"] != "null");
+                if (other is not null) Conforms(value, other, where);
+                return;
+            }
+            if (schema["properties"] is JsonObject properties)
+            {
+                var obj = Assert.IsType<JsonObject>(value, exactMatch: false);
+                var required = schema["required"]?.AsArray().Select(r => (string)r!).ToHashSet() ?? [];
+                foreach (var (key, child) in obj)
+                {
+                    Assert.True(properties.ContainsKey(key), $"{where}: key '{key}' is not in the schema (which has {string.Join(", ", properties.Select(p => p.Key))})");
+                    Conforms(child, properties[key]!.AsObject(), $"{where}.{key}");
+                }
+                foreach (var (key, child) in properties)
+                {
+                    bool nullable = child!["type"] is JsonArray t && t.Any(x => (string?)x == "null") || child["oneOf"] is not null || child["anyOf"] is not null;
+                    Assert.True(obj.ContainsKey(key) || nullable || !required.Contains(key), $"{where}: the schema's '{key}' is missing");
+                }
+                return;
+            }
+            if (schema["additionalProperties"] is JsonObject values)
+            {
+                foreach (var (key, child) in Assert.IsType<JsonObject>(value, exactMatch: false)) Conforms(child, values, $"{where}.{key}");
+                return;
+            }
+            if (schema["items"] is JsonObject items)
+            {
+                var array = Assert.IsType<JsonArray>(value, exactMatch: false);
+                for (int i = 0; i < array.Count; i++) Conforms(array[i], items, $"{where}[{i}]");
+                return;
+            }
+            string kind = value.GetValueKind() switch
+            {
+                System.Text.Json.JsonValueKind.String => "string",
+                System.Text.Json.JsonValueKind.Number => "number",
+                System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "boolean",
+                System.Text.Json.JsonValueKind.Object => "object",
+                System.Text.Json.JsonValueKind.Array => "array",
+                _ => "other",
+            };
+            Assert.True(types.Count == 0 || types.Contains(kind) || (kind == "number" && types.Contains("integer")),
+                $"{where}: a {kind} where the schema says {string.Join("|", types)}");
+        }
     }
 }

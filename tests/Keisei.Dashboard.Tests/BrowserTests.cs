@@ -102,6 +102,7 @@ public sealed class BrowserTests(BrowserFixture fixture, ITestOutputHelper outpu
         await OpenAsync($"/run/{SeededRun.Name}/champion");
         Assert.Contains(SeededRun.Checkpoint2, await _page.Locator("#current-champion").TextContentAsync());
         Assert.Contains("first checkpoint of the run", await _page.Locator("#history").TextContentAsync());
+        Assert.Contains(SeededRun.RollbackReason, await _page.Locator("#rollbacks").TextContentAsync());
         await ShotAsync("champion");
         await OpenAsync($"/run/{SeededRun.Name}/evaluations");
         Assert.Equal(3, await _page.Locator("#evaluations tr[data-evaluation]").CountAsync());

@@ -36,6 +36,22 @@ public sealed class SeededRun : IDisposable
     public long RunningEvaluation { get; private set; }
     public int MetricRows { get; private set; }
 
+    /// <summary>The reason of the seeded rollback.</summary>
+    public const string RollbackReason = "checkpoint_ts3072 lost every game against heuristic";
+
+    /// <summary>
+    /// Takes the database back to an older schema version, as an earlier Keisei left it: drops what the later migrations
+    /// added (rollbacks from 4, games.move_times_ms from 3).
+    /// </summary>
+    public void DowngradeDatabase(int version)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DROP TABLE rollbacks;" + (version < 3 ? " ALTER TABLE games DROP COLUMN move_times_ms;" : "") + $" PRAGMA user_version = {version};";
+        cmd.ExecuteNonQuery();
+    }
+
     /// <summary>The players: the run's snapshot, two checkpoints, the anchors.</summary>
     public const string Snapshot = Name + "@ts4096", Checkpoint1 = Name + "/checkpoint_ts2048", Checkpoint2 = Name + "/checkpoint_ts4096";
 
@@ -119,6 +135,9 @@ public sealed class SeededRun : IDisposable
         store.RecordCheckpoint(ckpt1, 2048, new string('a', 64));
         store.RecordCheckpoint(ckpt2, 4096, new string('b', 64));
         store.Promote(ckpt1, 2048, new JsonObject { ["reason"] = "first checkpoint of the run (no champion yet)" }.ToJsonString());
+        // An earlier rollback, kept with its reason.
+        store.RecordRollback("checkpoint_ts2048.ckpt", Path.Combine(Folder, "checkpoints", "checkpoint_ts3072.ckpt"), ckpt1,
+            Path.Combine(Folder, "checkpoints", "rolled_back", "checkpoint_ts3072.ckpt"), ckpt1, 2048, 1, RollbackReason);
 
         int third = Math.Max(2, games / 3 / 2 * 2);
         var names = new Dictionary<long, string> { [random] = "random", [heuristic] = "heuristic", [snapshot] = Snapshot, [c1] = Checkpoint1, [c2] = Checkpoint2 };

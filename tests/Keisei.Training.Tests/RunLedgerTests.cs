@@ -165,7 +165,11 @@ public sealed class RunLedgerTests : IDisposable
         var result = ledger.RollBack(run, "checkpoint_ts128.ckpt");
 
         string aside = Path.Combine(run.CheckpointsPath, "rolled_back");
-        Assert.Equal(new RollbackResult(run.CheckpointPath(128), 128, 3, aside), result);
+        Assert.Equal(new RollbackResult(run.CheckpointPath(128), 128, 3, aside, "rollback to checkpoint_ts128.ckpt requested by the user"), result);
+        var stored = Assert.Single(ledger.Rollbacks());
+        Assert.Equal(("checkpoint_ts128.ckpt", run.CheckpointPath(256), run.CheckpointPath(128), Path.Combine(aside, "checkpoint_ts256.ckpt"), run.CheckpointPath(128), 128L, 3,
+                "rollback to checkpoint_ts128.ckpt requested by the user"),
+            (stored.Target, stored.FromChampion, stored.ToChampion, stored.FromCheckpoint, stored.ToCheckpoint, stored.ToTimesteps, stored.Moved, stored.Reason));
         Assert.Equal(Path.GetFullPath(run.CheckpointPath(128)), File.ReadAllText(run.ResumeFromPath));
         Assert.Equal(run.CheckpointPath(128), run.ResumeCandidates()[0]);
         Assert.Equal(["checkpoint_ts192.ckpt", "checkpoint_ts256.ckpt", "final_ts256.ckpt"], Directory.GetFiles(aside).Select(Path.GetFileName).Order());
@@ -196,9 +200,12 @@ public sealed class RunLedgerTests : IDisposable
         store.Promote(run.CheckpointPath(64), 64, "{}");
         store.Promote(run.CheckpointPath(192), 192, "{}");
 
-        var result = ledger.RollBack(run, RunLedger.PreviousChampion);
+        var result = ledger.RollBack(run, RunLedger.PreviousChampion, "  192 lost every game against heuristic \n");
 
         Assert.Equal((run.CheckpointPath(64), 64L, 4), (result.CheckpointPath, result.Timesteps, result.Moved));
+        var stored = Assert.Single(ledger.Rollbacks());
+        Assert.Equal((RunLedger.PreviousChampion, run.CheckpointPath(192), run.CheckpointPath(64), 4, "192 lost every game against heuristic"),
+            (stored.Target, stored.FromChampion, stored.ToChampion, stored.Moved, stored.Reason));
         Assert.Equal([(64L, ChampionStatus.Active), (192L, ChampionStatus.RolledBack)], ledger.ChampionHistory().Select(c => (c.Timesteps, c.Status)));
         Assert.Equal([64L], ledger.Pool().Select(c => c.Timesteps));
         Assert.Equal([CheckpointStatus.Active, CheckpointStatus.RolledBack, CheckpointStatus.RolledBack, CheckpointStatus.RolledBack],
@@ -231,5 +238,6 @@ public sealed class RunLedgerTests : IDisposable
         Assert.Equal([ChampionStatus.Replaced, ChampionStatus.Active], ledger.ChampionHistory().Select(c => c.Status));
         Assert.False(File.Exists(run.ResumeFromPath));
         Assert.All(ledger.Checkpoints(), c => Assert.Equal(CheckpointStatus.Active, c.Status));
+        Assert.Empty(ledger.Rollbacks());
     }
 }

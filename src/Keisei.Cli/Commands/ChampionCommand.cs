@@ -33,7 +33,7 @@ internal static class ChampionCommand
         var runOption = RunOption();
         var runsDir = RunsDirOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("champion", "Show a run's current champion and the history of promotions with their evidence.") { runOption, runsDir, json };
+        var command = new Command("champion", "Show a run's current champion, the history of promotions with their evidence, and the rollbacks with their reasons.") { runOption, runsDir, json };
         command.SetAction(result =>
         {
             var (run, store) = Open(result.GetValue(runsDir)!, result.GetValue(runOption)!);
@@ -41,6 +41,7 @@ internal static class ChampionCommand
             var ledger = new RunLedger(store);
             var history = ledger.ChampionHistory();
             var current = ledger.Champion();
+            var rollbacks = ledger.Rollbacks();
             if (result.GetValue(json))
             {
                 stdout.WriteLine(new JsonObject
@@ -55,6 +56,18 @@ internal static class ChampionCommand
                         ["promoted_at"] = c.PromotedAt.ToString("O"),
                         ["evidence"] = JsonNode.Parse(c.EvidenceJson),
                     }).ToArray()),
+                    ["rollbacks"] = new JsonArray(rollbacks.Select(r => (JsonNode)new JsonObject
+                    {
+                        ["rolled_back_at"] = r.RolledBackAt.ToString("O"),
+                        ["target"] = r.Target,
+                        ["from_champion"] = r.FromChampion,
+                        ["to_champion"] = r.ToChampion,
+                        ["from_checkpoint"] = r.FromCheckpoint,
+                        ["to_checkpoint"] = r.ToCheckpoint,
+                        ["to_timesteps"] = r.ToTimesteps,
+                        ["moved"] = r.Moved,
+                        ["reason"] = r.Reason,
+                    }).ToArray()),
                 }.ToJsonString());
                 return ExitCodes.Success;
             }
@@ -64,21 +77,34 @@ internal static class ChampionCommand
                 {
                     (i + 1).ToString(), Path.GetFileName(c.CheckpointPath), c.Timesteps.ToString("N0"), SnakeCaseName.Of(c.Status), c.PromotedAt.ToString("u"), c.EvidenceJson,
                 }));
+            if (rollbacks.Count > 0)
+            {
+                stdout.WriteLine("Rollbacks:");
+                ReportWriter.Table(stdout, ["when", "from champion", "to champion", "from checkpoint", "to checkpoint", "moved", "reason"], rollbacks.Select(r => new[]
+                {
+                    r.RolledBackAt.ToString("u"), FileName(r.FromChampion), FileName(r.ToChampion), FileName(r.FromCheckpoint), Path.GetFileName(r.ToCheckpoint),
+                    r.Moved.ToString(), r.Reason,
+                }));
+            }
             return ExitCodes.Success;
         });
         return command;
     }
+
+    private static string FileName(string? path) => path is null ? "-" : Path.GetFileName(path);
 
     public static Command CreateRollback(TextWriter stdout)
     {
         var runOption = RunOption();
         var runsDir = RunsDirOption();
         var to = new Option<string>("--to") { Description = $"A checkpoint (file name or path) of the run, or {RunLedger.PreviousChampion}.", Required = true };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept with the rollback; keisei champion and the dashboard show it). Default: what was asked, e.g. \"rollback to the previous champion requested by the user\"." };
         var command = new Command("rollback",
             "Make training resume from an earlier checkpoint (keisei train --resume RUN then starts there). Later checkpoints are kept, " +
-            "moved to checkpoints/rolled_back/ and marked rolled back; with previous-champion the current champion is rolled back too.")
+            "moved to checkpoints/rolled_back/ and marked rolled back; with previous-champion the current champion is rolled back too. " +
+            "The rollback is stored with its reason.")
         {
-            runOption, runsDir, to,
+            runOption, runsDir, to, reason,
         };
         command.SetAction(result =>
         {
@@ -87,13 +113,14 @@ internal static class ChampionCommand
             RollbackResult done;
             try
             {
-                done = new RunLedger(store).RollBack(run, result.GetValue(to)!);
+                done = new RunLedger(store).RollBack(run, result.GetValue(to)!, result.GetValue(reason));
             }
             catch (RollbackException e)
             {
                 throw new UserInputException($"--to{(e.Subject is null ? "" : " " + e.Subject)}: {e.Message}", e);
             }
             stdout.WriteLine($"Run {run.Name} will resume from {done.CheckpointPath} ({done.Timesteps:N0} timesteps); {done.Moved} later checkpoint(s) kept in {done.RolledBackFolder}.");
+            stdout.WriteLine($"Reason: {done.Reason}");
             stdout.WriteLine($"Continue with: keisei train --resume {run.Name}");
             return ExitCodes.Success;
         });

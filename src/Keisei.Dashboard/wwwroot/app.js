@@ -47,6 +47,7 @@ function duration(seconds) {
 }
 function words(text) { return text ? String(text).replaceAll('_', ' ') : '–'; }
 function when(iso) { return iso ? new Date(iso).toLocaleString() : '–'; }
+function fileName(path) { return path ? path.split(/[\\/]/).pop() : '–'; }
 function showError(e) { $main.replaceChildren(h('p', { class: 'error' }, String(e.message || e))); }
 
 function setCrumbs(run, tab) {
@@ -232,7 +233,8 @@ async function runPage(token, run) {
       h('dt', {}, 'self-play games'), h('dd', {}, r.games ?? '–'),
       h('dt', {}, 'champion'), h('dd', {}, r.champion ? `${r.champion.name} (${r.champion.timesteps} steps)` : '–'),
       h('dt', {}, 'metric rows'), h('dd', { id: 'rows' }, r.metric_rows),
-      ...(r.metric_problems?.length ? [h('dt', {}, 'unreadable lines'), h('dd', { class: 'error' }, r.metric_problems.join('\n'))] : []));
+      ...(r.metric_problems?.length ? [h('dt', {}, 'unreadable lines'), h('dd', { class: 'error' }, r.metric_problems.join('\n'))] : []),
+      ...(r.schema_note ? [h('dt', {}, 'database'), h('dd', { id: 'schema-note' }, r.schema_note)] : []));
   }
   showSummary(summary);
   const axisSelect = h('select', { id: 'axis', onchange: e => { axis = e.target.value; draw(); } },
@@ -369,7 +371,13 @@ async function championPage(token, run) {
         h('td', { class: c.status === 'rolled_back' ? 'bad' : c.status === 'active' ? 'good' : null }, words(c.status)), h('td', {}, when(c.promoted_at)), h('td', {}, evidenceText(c.evidence))))),
     h('h2', {}, 'Gate matches'),
     data.gates.length ? h('table', { id: 'gates' }, evaluationRows(run, data.gates)) : h('p', {}, 'None.'),
-    h('h2', {}, 'Rolled back'),
+    h('h2', {}, 'Rollbacks'),
+    data.rollbacks.length
+      ? h('table', { id: 'rollbacks' }, h('tr', {}, ['when', 'from champion', 'to champion', 'resumed from', 'steps', 'moved aside', 'reason'].map(t => h('th', {}, t))),
+        data.rollbacks.map(r => h('tr', {}, h('td', {}, when(r.rolled_back_at)), h('td', {}, r.from_champion ?? '–'), h('td', {}, r.to_champion ?? '–'),
+          h('td', {}, fileName(r.to_checkpoint)), h('td', { class: 'num' }, r.to_timesteps), h('td', { class: 'num' }, r.moved), h('td', {}, r.reason))))
+      : h('p', {}, 'No rollbacks recorded.'),
+    h('h2', {}, 'Rolled-back checkpoints'),
     data.rolled_back_checkpoints.length
       ? h('table', {}, h('tr', {}, h('th', {}, 'checkpoint'), h('th', {}, 'steps'), h('th', {}, 'kept at')),
         data.rolled_back_checkpoints.map(c => h('tr', {}, h('td', {}, c.file), h('td', { class: 'num' }, c.timesteps), h('td', {}, c.path))))

@@ -19,6 +19,14 @@ public sealed record StoredCheckpoint(long Id, string Path, long Timesteps, stri
 /// <summary>A promotion of a checkpoint to champion, with the evidence that justified it.</summary>
 public sealed record StoredChampion(long Id, string CheckpointPath, long Timesteps, string EvidenceJson, ChampionStatus Status, DateTimeOffset PromotedAt);
 
+/// <summary>
+/// A rollback of a training run as stored: when, what was asked (<see cref="Target"/>), the champion and newest checkpoint
+/// before it and the champion and checkpoint after it (training resumes from <see cref="ToCheckpoint"/>), how many later
+/// checkpoint files were moved aside, and why.
+/// </summary>
+public sealed record StoredRollback(long Id, DateTimeOffset RolledBackAt, string Target, string? FromChampion, string? ToChampion,
+    string? FromCheckpoint, string ToCheckpoint, long ToTimesteps, int Moved, string Reason);
+
 /// <summary>A participant as stored.</summary>
 public sealed record StoredPlayer(long Id, string Name, ParticipantKind Kind, string? CheckpointPath, string? CheckpointSha256, string? EngineCommand,
     double IncrementalElo, string? Details = null);
@@ -171,7 +179,31 @@ public sealed class ResultsStore : IDisposable
         """,
         // Milliseconds each move took, space-separated like the moves; NULL for games stored before.
         "ALTER TABLE games ADD COLUMN move_times_ms TEXT;",
+        // Each rollback with its reason (the statuses it changed are in checkpoints and champions).
+        """
+        CREATE TABLE rollbacks (
+            id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL,
+            from_champion TEXT,
+            to_champion TEXT,
+            from_checkpoint TEXT,
+            to_checkpoint TEXT NOT NULL,
+            to_timesteps INTEGER NOT NULL,
+            moved INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            rolled_back_at TEXT NOT NULL
+        );
+        """,
     ];
+
+    /// <summary>The first schema version with the checkpoints and champions tables.</summary>
+    private const int CheckpointsVersion = 2;
+
+    /// <summary>The first schema version with games.move_times_ms.</summary>
+    private const int MoveTimesVersion = 3;
+
+    /// <summary>The first schema version with the rollbacks table.</summary>
+    private const int RollbacksVersion = 4;
 
     /// <summary>The tables the migrations create; one that is missing makes the database damaged.</summary>
     private static readonly string[] Tables =
@@ -215,10 +247,12 @@ public sealed class ResultsStore : IDisposable
     }
 
     /// <summary>
-    /// Opens an existing store for reading only (the dashboard): nothing is created or migrated, and every write fails. The
-    /// database must exist and have this Keisei's schema; SQLite's WAL lets it read while a training or evaluation writes.
+    /// Opens an existing store for reading only (the dashboard): nothing is created or migrated, and every write fails.
+    /// SQLite's WAL lets it read while a training or evaluation writes. A database of an older schema version (one this
+    /// Keisei migrates from) is read as it is: what its version does not have reads as none (no checkpoints, champions or
+    /// rollbacks, games without move times); <see cref="SchemaVersion"/> says which version it is.
     /// </summary>
-    /// <exception cref="ResultsStoreException">The file is missing, not a database, or has another schema version.</exception>
+    /// <exception cref="ResultsStoreException">The file is missing, not a database, has no schema, or a newer one.</exception>
     public static ResultsStore OpenReadOnly(string path)
     {
         string full = System.IO.Path.GetFullPath(path);
@@ -238,10 +272,10 @@ public sealed class ResultsStore : IDisposable
                 connection.Open();
                 store.Execute($"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
                 int version = store.UserVersion();
-                if (version != Migrations.Length)
-                    throw new ResultsStoreException(version < Migrations.Length
-                        ? $"Results database '{full}' has schema version {version}; this Keisei reads version {Migrations.Length} (any command that writes to it, such as keisei rate --db, brings it up to date)."
-                        : $"Results database '{full}' has schema version {version}; this Keisei knows up to {Migrations.Length}.");
+                if (version < 1)
+                    throw new ResultsStoreException($"Results database '{full}' has no Keisei schema yet (version 0); any command that writes to it, such as keisei rate --db, creates it.");
+                if (version > Migrations.Length)
+                    throw new ResultsStoreException($"Results database '{full}' has schema version {version}; this Keisei knows up to {Migrations.Length}.");
             });
         }
         catch
@@ -293,6 +327,7 @@ public sealed class ResultsStore : IDisposable
 
     private int UserVersion() => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
 
+    /// <summary>The database's schema version now (a read-only store may be older than <see cref="CurrentSchemaVersion"/> until a writer migrates it).</summary>
     public int SchemaVersion => Guarded(UserVersion);
 
     /// <summary>The id of a participant, adding it if new. A name already used for a different participant is an error.</summary>
@@ -496,6 +531,9 @@ public sealed class ResultsStore : IDisposable
     public IReadOnlyList<StoredGame> Games(long? evaluationId = null) =>
         evaluationId is null ? QueryGames("", []) : QueryGames("WHERE g.evaluation_id = $e", [("$e", evaluationId.Value)]);
 
+    /// <summary>How many games are stored (what <see cref="Games"/> would list), counted without reading them.</summary>
+    public int GameCount() => Guarded(() => Convert.ToInt32(Scalar("SELECT COUNT(*) FROM games g JOIN pairs p ON p.id = g.pair_id;"), CultureInfo.InvariantCulture));
+
     /// <summary>One stored game by its id, or null.</summary>
     public StoredGame? Game(long id) => QueryGames("WHERE g.id = $id", [("$id", id)]).FirstOrDefault();
 
@@ -503,9 +541,11 @@ public sealed class ResultsStore : IDisposable
     {
         return Guarded(() =>
         {
+            // A read-only store of a database from before move times were kept reads its games without them.
+            string moveTimes = UserVersion() >= MoveTimesVersion ? "g.move_times_ms" : "NULL";
             using var cmd = Command($"""
                 SELECT g.id, g.evaluation_id, g.game_index, p.pair_index, p.opening_id, g.black_player_id, g.white_player_id, g.start_sfen, g.moves,
-                       g.result, g.termination, g.plies, g.duration_ms, g.detail, g.finished_at, g.move_times_ms
+                       g.result, g.termination, g.plies, g.duration_ms, g.detail, g.finished_at, {moveTimes}
                 FROM games g JOIN pairs p ON p.id = g.pair_id
                 {where}
                 ORDER BY g.id;
@@ -595,6 +635,7 @@ public sealed class ResultsStore : IDisposable
     {
         return Guarded(() =>
         {
+            if (UserVersion() < CheckpointsVersion) return (IReadOnlyList<StoredCheckpoint>)[];
             using var cmd = Command("SELECT id, path, timesteps, sha256, status, created_at FROM checkpoints ORDER BY timesteps, id;");
             using var r = cmd.ExecuteReader();
             var list = new List<StoredCheckpoint>();
@@ -637,6 +678,7 @@ public sealed class ResultsStore : IDisposable
     {
         return Guarded(() =>
         {
+            if (UserVersion() < CheckpointsVersion) return (IReadOnlyList<StoredChampion>)[];
             using var cmd = Command("SELECT id, checkpoint_path, timesteps, evidence_json, status, promoted_at FROM champions ORDER BY id;");
             using var r = cmd.ExecuteReader();
             var list = new List<StoredChampion>();
@@ -644,6 +686,40 @@ public sealed class ResultsStore : IDisposable
                 list.Add(Row("champions", r, () => new StoredChampion(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3),
                     Status<ChampionStatus>(r, 4), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture))));
             return (IReadOnlyList<StoredChampion>)list;
+        });
+    }
+
+    /// <summary>Stores a rollback (see <see cref="StoredRollback"/>); returns its id.</summary>
+    public long RecordRollback(string target, string? fromChampion, string? toChampion, string? fromCheckpoint, string toCheckpoint, long toTimesteps,
+        int moved, string reason)
+    {
+        return Guarded(() =>
+        {
+            using var cmd = Command("""
+                INSERT INTO rollbacks (target, from_champion, to_champion, from_checkpoint, to_checkpoint, to_timesteps, moved, reason, rolled_back_at)
+                VALUES ($target, $fc, $tc, $fk, $tk, $ts, $moved, $reason, $now) RETURNING id;
+                """, ("$target", target), ("$fc", (object?)fromChampion ?? DBNull.Value), ("$tc", (object?)toChampion ?? DBNull.Value),
+                ("$fk", (object?)fromCheckpoint ?? DBNull.Value), ("$tk", toCheckpoint), ("$ts", toTimesteps), ("$moved", moved), ("$reason", reason), ("$now", Now()));
+            return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        });
+    }
+
+    /// <summary>Every stored rollback, oldest first (none in a database from before rollbacks were kept).</summary>
+    public IReadOnlyList<StoredRollback> Rollbacks()
+    {
+        return Guarded(() =>
+        {
+            if (UserVersion() < RollbacksVersion) return (IReadOnlyList<StoredRollback>)[];
+            using var cmd = Command("""
+                SELECT id, rolled_back_at, target, from_champion, to_champion, from_checkpoint, to_checkpoint, to_timesteps, moved, reason
+                FROM rollbacks ORDER BY id;
+                """);
+            using var r = cmd.ExecuteReader();
+            var list = new List<StoredRollback>();
+            while (r.Read())
+                list.Add(Row("rollbacks", r, () => new StoredRollback(r.GetInt64(0), DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture), r.GetString(2),
+                    NullableString(r, 3), NullableString(r, 4), NullableString(r, 5), r.GetString(6), r.GetInt64(7), r.GetInt32(8), r.GetString(9))));
+            return (IReadOnlyList<StoredRollback>)list;
         });
     }
 

@@ -128,7 +128,8 @@ public sealed class ChampionCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Stderr);
         string aside = Path.Combine(RunDir, "checkpoints", "rolled_back");
         Assert.Equal(
-            [$"Run old will resume from {Checkpoint(128)} (128 timesteps); 1 later checkpoint(s) kept in {aside}.", "Continue with: keisei train --resume old"],
+            [$"Run old will resume from {Checkpoint(128)} (128 timesteps); 1 later checkpoint(s) kept in {aside}.",
+                "Reason: rollback to the previous champion requested by the user", "Continue with: keisei train --resume old"],
             result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(Path.GetFullPath(Checkpoint(128)), File.ReadAllText(Path.Combine(RunDir, "resume_from")));
         Assert.False(File.Exists(Checkpoint(192)));
@@ -143,6 +144,31 @@ public sealed class ChampionCommandTests : IDisposable
         Assert.Equal(["active", "rolled_back", "rolled_back", "rolled_back"], Column(Db, "SELECT status FROM champions ORDER BY id;"));
         var first = Keisei("rollback", "--to", "previous-champion");
         Assert.Equal((2, "error: --to previous-champion: checkpoint_ts64.ckpt is the run's first champion\n"), (first.ExitCode, first.Stderr.ReplaceLineEndings("\n")));
+    }
+
+    [Fact]
+    public void ARollbacksReasonIsKeptAndChampionShowsIt()
+    {
+        OldRun();
+        var result = Keisei("rollback", "--to", "checkpoint_ts128.ckpt", "--reason", "192 blunders in every endgame");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("Reason: 192 blunders in every endgame\n", result.Stdout.ReplaceLineEndings("\n"));
+
+        var json = Keisei("champion", "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var rollback = Assert.Single(JsonNode.Parse(json.Stdout)!["rollbacks"]!.AsArray())!;
+        Assert.Equal("checkpoint_ts128.ckpt", rollback["target"]!.GetValue<string>());
+        Assert.Equal(Checkpoint(192), rollback["from_champion"]!.GetValue<string>());
+        Assert.Equal(Checkpoint(128), rollback["to_champion"]!.GetValue<string>());
+        Assert.Equal(Path.Combine(RunDir, "checkpoints", "rolled_back", "checkpoint_ts192.ckpt"), rollback["from_checkpoint"]!.GetValue<string>());
+        Assert.Equal(Checkpoint(128), rollback["to_checkpoint"]!.GetValue<string>());
+        Assert.Equal(1, rollback["moved"]!.GetValue<int>());
+        Assert.Equal("192 blunders in every endgame", rollback["reason"]!.GetValue<string>());
+
+        var text = Keisei("champion");
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("Rollbacks:", text.Stdout);
+        Assert.Contains("192 blunders in every endgame", text.Stdout);
     }
 
     [Fact]

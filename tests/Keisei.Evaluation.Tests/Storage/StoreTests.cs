@@ -53,6 +53,7 @@ public sealed class StoreTests : IDisposable
             connection.Open();
             using var cmd = connection.CreateCommand();
             cmd.CommandText = """
+                DROP TABLE rollbacks;
                 DROP TABLE games;
                 CREATE TABLE games (id INTEGER PRIMARY KEY, evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
                     game_index INTEGER NOT NULL, pair_id INTEGER NOT NULL REFERENCES pairs(id), black_player_id INTEGER NOT NULL REFERENCES players(id),
@@ -89,6 +90,95 @@ public sealed class StoreTests : IDisposable
         }
         using (var store = ResultsStore.Open(path))
             Assert.Equal([TimeSpan.FromMilliseconds(1234), TimeSpan.Zero], store.Games(1).Single(g => g.GameIndex == 1).MoveTimes);
+    }
+
+    /// <summary>
+    /// A database of each older schema version (built by taking back what the later migrations add) is read by a read-only
+    /// store as it is — what its version lacks reads as none — and is then migrated by a writing one, which stores rollbacks.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void OlderSchemasAreReadAsTheyAreAndMigrateToKeepRollbacks(int version)
+    {
+        string path = Path.Combine(_dir, $"v{version}.db");
+        using (var store = ResultsStore.Open(path))
+        {
+            long a = store.EnsurePlayer(new PlayerDescriptor("a", ParticipantKind.Random));
+            long b = store.EnsurePlayer(new PlayerDescriptor("b", ParticipantKind.Random));
+            long e = store.FindOrCreateEvaluation("key", a, "single_opponent", "{}", 2).Evaluation.Id;
+            long pair = store.EnsurePair(e, 0, 0, Position.StartSfen, a, b);
+            Move[] moves = [UsiNotation.ParseMove(Position.StartPosition(), "7g7f")];
+            store.RecordGame(e, pair, 0, a, b, Position.StartSfen, moves, GameResult.BlackWin, TerminationReason.Resignation, TimeSpan.FromSeconds(1), null,
+                [TimeSpan.FromMilliseconds(700)]);
+            store.RecordCheckpoint("/run/checkpoints/checkpoint_ts64.ckpt", 64, "aaaaaaaaaaaaaaaa");
+            store.Promote("/run/checkpoints/checkpoint_ts64.ckpt", 64, "{}");
+        }
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "DROP TABLE rollbacks;"
+                + (version < 3 ? " ALTER TABLE games DROP COLUMN move_times_ms;" : "")
+                + (version < 2 ? " DROP TABLE checkpoints; DROP TABLE champions;" : "")
+                + $" PRAGMA user_version = {version};";
+            cmd.ExecuteNonQuery();
+        }
+
+        using (var old = ResultsStore.OpenReadOnly(path))
+        {
+            Assert.Equal(version, old.SchemaVersion);
+            var game = Assert.Single(old.Games());
+            Assert.Equal(["7g7f"], game.Moves);
+            Assert.Equal(version >= 3 ? [TimeSpan.FromMilliseconds(700)] : null, game.MoveTimes);
+            Assert.Equal(version >= 2 ? 1 : 0, old.Checkpoints().Count);
+            Assert.Equal(version >= 2 ? 1 : 0, old.Champions().Count);
+            Assert.Empty(old.Rollbacks());
+            Assert.Equal(1, old.GameCount());
+        }
+
+        using (var store = ResultsStore.Open(path))
+        {
+            Assert.Equal(ResultsStore.CurrentSchemaVersion, store.SchemaVersion);
+            Assert.Empty(store.Rollbacks());
+            store.RecordRollback("previous-champion", "/run/checkpoints/checkpoint_ts128.ckpt", null, "/run/checkpoints/rolled_back/checkpoint_ts128.ckpt",
+                "/run/checkpoints/checkpoint_ts64.ckpt", 64, 1, "lost to heuristic");
+        }
+        using (var reader = ResultsStore.OpenReadOnly(path))
+        {
+            var rollback = Assert.Single(reader.Rollbacks());
+            Assert.Equal(("previous-champion", "/run/checkpoints/checkpoint_ts128.ckpt", (string?)null, "/run/checkpoints/rolled_back/checkpoint_ts128.ckpt",
+                    "/run/checkpoints/checkpoint_ts64.ckpt", 64L, 1, "lost to heuristic"),
+                (rollback.Target, rollback.FromChampion, rollback.ToChampion, rollback.FromCheckpoint, rollback.ToCheckpoint, rollback.ToTimesteps, rollback.Moved, rollback.Reason));
+            Assert.InRange(rollback.RolledBackAt, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1));
+        }
+    }
+
+    [Fact]
+    public void AReadOnlyStoreRefusesADatabaseWithoutSchemaOrWithANewerOne()
+    {
+        string empty = Path.Combine(_dir, "empty.db");
+        using (var connection = new SqliteConnection($"Data Source={empty};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "CREATE TABLE other (x INTEGER);";
+            cmd.ExecuteNonQuery();
+        }
+        Assert.Equal($"Results database '{empty}' has no Keisei schema yet (version 0); any command that writes to it, such as keisei rate --db, creates it.",
+            Assert.Throws<ResultsStoreException>(() => ResultsStore.OpenReadOnly(empty)).Message);
+        string newer = Path.Combine(_dir, "newer.db");
+        using (ResultsStore.Open(newer)) { }
+        using (var connection = new SqliteConnection($"Data Source={newer};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = $"PRAGMA user_version = {ResultsStore.CurrentSchemaVersion + 1};";
+            cmd.ExecuteNonQuery();
+        }
+        Assert.Equal($"Results database '{newer}' has schema version {ResultsStore.CurrentSchemaVersion + 1}; this Keisei knows up to {ResultsStore.CurrentSchemaVersion}.",
+            Assert.Throws<ResultsStoreException>(() => ResultsStore.OpenReadOnly(newer)).Message);
     }
 
     [Fact]
