@@ -42,13 +42,15 @@ public sealed class UsiEngineEvaluationTests : IDisposable
                 ["num_games_per_opponent"] = 2L,
             }, "evaluation.strategy_params")),
             Seed = 3,
-            Arena = new ArenaOptions { Concurrency = 4, MoveTimeout = TimeSpan.FromSeconds(1.5), Rules = new GameRules { MaxPlies = 40 } },
+            // The hanger's games last this long; shorter, a healthy engine's first move (a fresh process compiling its first
+            // search) could overrun it on a busy machine (it did at 1.5 s).
+            Arena = new ArenaOptions { Concurrency = 4, MoveTimeout = TimeSpan.FromSeconds(10), Rules = new GameRules { MaxPlies = 40 } },
         };
         var usi = new UsiPlayOptions
         {
             Limits = UsiGoLimits.MoveTime(20),
-            HandshakeTimeout = TimeSpan.FromSeconds(2),
-            ReadyTimeout = TimeSpan.FromSeconds(2),
+            HandshakeTimeout = TimeSpan.FromSeconds(20),
+            ReadyTimeout = TimeSpan.FromSeconds(20),
             StderrLogDirectory = _dir,
         };
 
