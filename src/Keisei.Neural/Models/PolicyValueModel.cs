@@ -150,9 +150,9 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     public ResidualBlock(int width, double seRatio) : base(nameof(ResidualBlock))
     {
         _conv1 = new ChannelPaddedConv2d(width, width, 3, hasBias: false);
-        _bn1 = nn.BatchNorm2d(width);
+        _bn1 = new BatchNorm2d(width);
         _conv2 = new ChannelPaddedConv2d(width, width, 3, hasBias: false);
-        _bn2 = nn.BatchNorm2d(width);
+        _bn2 = new BatchNorm2d(width);
         int hidden = (int)Math.Round(width * seRatio);
         _se = seRatio > 0 && hidden > 0 ? new SqueezeExcitation(width, hidden) : null;
         RegisterComponents();
@@ -175,13 +175,13 @@ internal sealed class ResNetSeModel : PolicyValueModel
     public ResNetSeModel(ModelConfig config) : base(nameof(ResNetSeModel), config)
     {
         int w = config.TowerWidth;
-        _stem = nn.Sequential(new ChannelPaddedConv2d(config.InputChannels, w, 3, hasBias: false), nn.BatchNorm2d(w), nn.ReLU());
+        _stem = nn.Sequential(new ChannelPaddedConv2d(config.InputChannels, w, 3, hasBias: false), new BatchNorm2d(w), nn.ReLU());
         _tower = nn.Sequential(Enumerable.Range(0, config.TowerDepth)
             .Select(i => ($"block{i}", (nn.Module<Tensor, Tensor>)new ResidualBlock(w, config.SeRatio))));
         _policyHead = config.PolicyHead == ModelConfig.ConvHead
             ? new ConvPolicyHead(w, batchNorm: true)
-            : nn.Sequential(new ChannelPaddedConv2d(w, 2, 1, hasBias: false), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
-        _valueHead = nn.Sequential(new ChannelPaddedConv2d(w, 1, 1, hasBias: false), nn.BatchNorm2d(1), nn.ReLU(), nn.Flatten(),
+            : nn.Sequential(new ChannelPaddedConv2d(w, 2, 1, hasBias: false), new BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 81, config.Actions));
+        _valueHead = nn.Sequential(new ChannelPaddedConv2d(w, 1, 1, hasBias: false), new BatchNorm2d(1), nn.ReLU(), nn.Flatten(),
             nn.Linear(81, 256), nn.ReLU(), nn.Linear(256, 1), nn.Tanh());
         RegisterComponents();
     }
@@ -254,7 +254,7 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
     public ConvPolicyHead(int channels, bool batchNorm) : base(nameof(ConvPolicyHead))
     {
         _hidden = batchNorm
-            ? nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3, hasBias: false), nn.BatchNorm2d(channels), nn.ReLU())
+            ? nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3, hasBias: false), new BatchNorm2d(channels), nn.ReLU())
             : nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3), nn.ReLU());
         _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false, keepPaddedOutput: true);
         cell_bias = new Parameter(torch.zeros(MovePlanes.Cells));
