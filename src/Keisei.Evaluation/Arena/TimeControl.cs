@@ -120,10 +120,12 @@ public sealed class GameClock(TimeControl control, TimeSpan margin)
     {
         if (used > Deadline(side)) return false;
         ref long remaining = ref side == Color.Black ? ref _black : ref _white;
-        long ms = (long)Math.Ceiling(used.TotalMilliseconds);
-        remaining = Math.Min(Math.Max(0, remaining - ms) + Control.IncrementMs, int.MaxValue);
+        remaining = Math.Min(Math.Max(0, remaining - ChargedMs(used)) + Control.IncrementMs, int.MaxValue);
         return true;
     }
+
+    /// <summary>What a move that took <paramref name="used"/> is charged: whole milliseconds, rounded up.</summary>
+    public static long ChargedMs(TimeSpan used) => (long)Math.Ceiling(used.TotalMilliseconds);
 
     /// <summary>Why <paramref name="side"/> lost on time after using <paramref name="used"/> (or, when null, not answering before the deadline).</summary>
     public string Overrun(Color side, TimeSpan? used)
@@ -159,7 +161,7 @@ public sealed record ClockSummary(TimeControl TimeControl, int Games, int TimeLo
             var side = Position.FromSfen(g.StartSfen).SideToMove;
             foreach (var used in times)
             {
-                long allowedMs = clock.RemainingMs(side) + control.ByoyomiMs, usedMs = (long)Math.Ceiling(used.TotalMilliseconds);
+                long allowedMs = (long)clock.Allowed(side).TotalMilliseconds, usedMs = GameClock.ChargedMs(used);
                 if (side == color)
                 {
                     least = Math.Min(least ?? long.MaxValue, allowedMs - usedMs);
