@@ -163,6 +163,7 @@ public sealed class CliFuzzTests : IDisposable
             (["evaluate", "--agent", "random", "--db", Path.Combine(file, "e.db")],
                 ["--games", "--concurrency", "--seed", "--max-plies", "--move-timeout", "--game-timeout", "--temperature", "--resign-value", "--resume"]),
             (["bench", "learning", "--config", missing], ["--minutes", "--seeds", "--first-seed", "--random-games", "--heuristic-games", "--max-plies", "--concurrency", "--temperature"]),
+            (["bench", "dashboard", "--config", missing], ["--updates"]),
             (["games", "export", "--db", Path.Combine(_dir, "missing.db"), "--out", _dir], ["--evaluation"]),
             (["model", "init", "--arch", "quick", "--out", Path.Combine(file, "m.ckpt")], ["--seed"]),
             (["doctor", "--iterations", "0"], ["--load"]),

@@ -16,6 +16,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measurements behind Keisei's claims (run them alone on the machine).");
         command.Subcommands.Add(CreateLearning(stdout, stderr, logging));
         command.Subcommands.Add(BenchSearchCommand.Create(stdout, stderr, logging));
+        command.Subcommands.Add(BenchDashboardCommand.Create(stdout, stderr, logging));
         return command;
     }
 
