@@ -129,6 +129,7 @@ internal static class BenchDashboardCommand
             {
                 if (on && _visit is null)
                 {
+                    // Not disposed: a visit that failed early ends before it is cancelled, and a source without a timer holds nothing.
                     var visit = new CancellationTokenSource();
                     _visit = visit;
                     _window = monitor.BeginWindow();
@@ -137,7 +138,6 @@ internal static class BenchDashboardCommand
                     {
                         await previous.ConfigureAwait(false);
                         await VisitAsync(visit.Token).ConfigureAwait(false);
-                        visit.Dispose();
                     });
                 }
                 else if (!on && _visit is { } visit)
