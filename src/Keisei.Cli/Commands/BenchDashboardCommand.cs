@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Keisei.Cli.Config;
 using Keisei.Dashboard;
+using Keisei.Evaluation.Service;
 using Keisei.Evaluation.Throttling;
 using Keisei.Training;
 using Microsoft.Extensions.Logging;
@@ -196,7 +197,7 @@ internal sealed record DashboardImpact(IReadOnlyList<double> Samples, (double Wi
     public double Median => Quantile(0.5);
 
     /// <summary>The mean impact and its 95 % interval (normal approximation over the samples).</summary>
-    public (double Mean, double Low, double High) Mean
+    public (double Mean, double Low, double High) MeanWithInterval
     {
         get
         {
@@ -208,19 +209,12 @@ internal sealed record DashboardImpact(IReadOnlyList<double> Samples, (double Wi
         }
     }
 
-    public double Quantile(double q)
-    {
-        if (Samples.Count == 0) return double.NaN;
-        var sorted = Samples.Order().ToArray();
-        double position = q * (sorted.Length - 1);
-        int low = (int)Math.Floor(position);
-        int high = Math.Min(low + 1, sorted.Length - 1);
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
-    }
+    /// <summary>The q-quantile of the samples (nearest rank, as the evaluation service reports its impact).</summary>
+    public double Quantile(double q) => EvaluationService.Percentile(Samples, q);
 
     public void Write(TextWriter stdout)
     {
-        var (mean, low, high) = Mean;
+        var (mean, low, high) = MeanWithInterval;
         stdout.WriteLine($"watched updates  {Summary.SamplesWith,5}  {F(Summary.WithEvaluation, "0")} timesteps/s (mean)");
         stdout.WriteLine($"unwatched        {Summary.SamplesWithout,5}  {F(Summary.WithoutEvaluation, "0")} timesteps/s (mean)");
         stdout.WriteLine($"training impact  median {F(100 * Median)} % (quartiles {F(100 * Quantile(0.25))} .. {F(100 * Quantile(0.75))} %), " +
@@ -238,8 +232,8 @@ internal sealed record DashboardImpact(IReadOnlyList<double> Samples, (double Wi
         ["impact_median"] = Number(Median),
         ["impact_q25"] = Number(Quantile(0.25)),
         ["impact_q75"] = Number(Quantile(0.75)),
-        ["impact_mean"] = Number(Mean.Mean),
-        ["impact_mean_ci95"] = new JsonArray(Number(Mean.Low), Number(Mean.High)),
+        ["impact_mean"] = Number(MeanWithInterval.Mean),
+        ["impact_mean_ci95"] = new JsonArray(Number(MeanWithInterval.Low), Number(MeanWithInterval.High)),
         ["watched_timesteps_per_second"] = Number(Summary.WithEvaluation),
         ["unwatched_timesteps_per_second"] = Number(Summary.WithoutEvaluation),
         ["watched_updates"] = Summary.SamplesWith,
