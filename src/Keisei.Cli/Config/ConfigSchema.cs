@@ -172,7 +172,7 @@ public static class ConfigSchema
             Int("seed", T.Seed, "Seed of every random choice of a run (weights, self-play, minibatches).", int.MinValue),
             new("device", ConfigType.Device, T.Device, "Torch device for training: cpu, cuda, cuda:N or auto (CUDA when available)."),
             Int("max_moves_per_game", T.MaxMovesPerGame, "Plies after which a self-play game is a draw.", 1, MaxPlies),
-            Choice("observation", M.Observation, ObservationEncoder.Names, "Observation encoding; fixes the network's input planes (core46: 46, core46+: 51).")),
+            Choice("observation", M.Observation, ObservationEncoder.Names, "Observation encoding; fixes the network's input planes (core46: 46, core46+: 51, core46+attacks: 55).")),
         Section("training", "Self-play PPO.",
             Long("total_timesteps", T.TotalTimesteps, "Positions (plies) to collect over the whole run.", 1, TrainingOptions.MaxTotalTimesteps),
             Int("steps_per_epoch", T.StepsPerEpoch, "Positions collected per PPO update, across all games.", 1, TrainingOptions.MaxStepsPerEpoch),

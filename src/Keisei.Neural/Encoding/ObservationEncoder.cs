@@ -30,11 +30,12 @@ public abstract class ObservationEncoder
     {
         Core46Encoder.EncodingName => Core46Encoder.Instance,
         Core46PlusEncoder.EncodingName => Core46PlusEncoder.Instance,
-        _ => throw new ArgumentException(
-            $"Unknown observation encoding '{name}'; expected one of: {Core46Encoder.EncodingName}, {Core46PlusEncoder.EncodingName}.", nameof(name)),
+        Core46AttacksEncoder.EncodingName => Core46AttacksEncoder.Instance,
+        _ => throw new ArgumentException($"Unknown observation encoding '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name)),
     };
 
-    public static IReadOnlyList<string> Names { get; } = [Core46Encoder.EncodingName, Core46PlusEncoder.EncodingName];
+    public static IReadOnlyList<string> Names { get; } =
+        [Core46Encoder.EncodingName, Core46PlusEncoder.EncodingName, Core46AttacksEncoder.EncodingName];
 }
 
 /// <summary>
@@ -119,6 +120,12 @@ public sealed class Core46PlusEncoder : ObservationEncoder
     {
         if (destination.Length < Size)
             throw new ArgumentException($"The destination must hold at least {Size} floats, found {destination.Length}.", nameof(destination));
+        EncodePlus(position, context, destination);
+    }
+
+    /// <summary>Writes the 51 planes of <c>core46+</c> into the first 51 · 81 floats of <paramref name="destination"/>.</summary>
+    internal static void EncodePlus(Position position, in EncodingContext context, Span<float> destination)
+    {
         Core46Encoder.EncodeCore(position, context, destination);
         var extra = destination.Slice(46 * 81, 5 * 81);
         extra.Clear();
@@ -139,6 +146,79 @@ public sealed class Core46PlusEncoder : ObservationEncoder
         {
             int sq = own.Pop();
             if (Squares.InZone(us, sq)) extra[4 * 81 + View(sq)] = 1f;
+        }
+    }
+}
+
+/// <summary>
+/// <c>core46+</c> plus four planes of what the pieces attack, which a small convolutional tower cannot see across the
+/// board by itself: how many of the side to move's pieces attack each square (51) and how many of the opponent's (52),
+/// as min(count, 3) / 3; the side to move's pieces en prise (53) and the opponent's (54). A piece is en prise when the
+/// other side attacks it and either it is not defended or one of its attackers is worth less (<see cref="Material.Value"/>,
+/// the heuristic player's notion of an unsafe square); kings are never en prise. Attacks are the pieces' moves on the
+/// current occupancy, pins ignored. All from the side to move's view.
+/// </summary>
+public sealed class Core46AttacksEncoder : ObservationEncoder
+{
+    public const string EncodingName = "core46+attacks";
+
+    public static Core46AttacksEncoder Instance { get; } = new();
+
+    private Core46AttacksEncoder()
+    {
+    }
+
+    public override string Name => EncodingName;
+
+    public override int Channels => 55;
+
+    public override void Encode(Position position, in EncodingContext context, Span<float> destination)
+    {
+        if (destination.Length < Size)
+            throw new ArgumentException($"The destination must hold at least {Size} floats, found {destination.Length}.", nameof(destination));
+        Core46PlusEncoder.EncodePlus(position, context, destination);
+        var planes = destination.Slice(51 * 81, 4 * 81);
+        planes.Clear();
+
+        // Per colour and square: attackers and the cheapest attacker's value.
+        Span<byte> count = stackalloc byte[2 * 81];
+        Span<byte> cheapest = stackalloc byte[2 * 81];
+        count.Clear();
+        cheapest.Fill(byte.MaxValue);
+        var occupied = position.Occupied;
+        var pieces = occupied;
+        while (pieces.Any)
+        {
+            int sq = pieces.Pop();
+            int piece = position.PieceOn(sq);
+            var kind = Pieces.TypeOf(piece);
+            int side = (int)Pieces.ColorOf(piece) * 81;
+            byte value = (byte)Material.Value(kind);
+            var targets = Attacks.Of(kind, Pieces.ColorOf(piece), sq, occupied);
+            while (targets.Any)
+            {
+                int t = side + targets.Pop();
+                count[t]++;
+                if (value < cheapest[t]) cheapest[t] = value;
+            }
+        }
+
+        var us = position.SideToMove;
+        bool flip = us == Color.White;
+        int ours = (int)us * 81, theirs = (int)us.Opponent() * 81;
+        for (int sq = 0; sq < 81; sq++)
+        {
+            int cell = flip ? 80 - ActionSpace.KeiseiSquare(sq) : ActionSpace.KeiseiSquare(sq);
+            planes[cell] = Math.Min((int)count[ours + sq], 3) / 3f;
+            planes[81 + cell] = Math.Min((int)count[theirs + sq], 3) / 3f;
+            int piece = position.PieceOn(sq);
+            if (piece == 0) continue;
+            var kind = Pieces.TypeOf(piece);
+            if (kind == PieceType.King) continue;
+            int own = (int)Pieces.ColorOf(piece) * 81, other = 81 - own;
+            if (count[other + sq] == 0) continue;
+            if (count[own + sq] > 0 && cheapest[other + sq] >= Material.Value(kind)) continue;
+            planes[(own == ours ? 2 : 3) * 81 + cell] = 1f;
         }
     }
 }

@@ -35,7 +35,7 @@ public sealed record ModelConfig
     /// </summary>
     public string PolicyHead { get; init; } = ConvHead;
 
-    /// <summary>Observation encoding name (<c>core46</c> or <c>core46+</c>); fixes the input channels.</summary>
+    /// <summary>Observation encoding name (<c>core46</c>, <c>core46+</c> or <c>core46+attacks</c>); fixes the input channels.</summary>
     public string Observation { get; init; } = Core46Encoder.EncodingName;
 
     public int InputChannels => ObservationEncoder.ByName(Observation).Channels;

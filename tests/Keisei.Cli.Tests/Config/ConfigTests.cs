@@ -160,7 +160,7 @@ public sealed class ConfigTests : IDisposable
         [
             "bad.yaml, line 1: schema_version: expected 1",
             "bad.yaml, line 3: env.device: expected cpu, cuda, cuda:N",
-            "bad.yaml, line 4: env.observation: expected one of core46, core46+, found 'core64' (did you mean 'core46'?)",
+            "bad.yaml, line 4: env.observation: expected one of core46, core46+, core46+attacks, found 'core64' (did you mean 'core46'?)",
             "bad.yaml, line 6: training.lerning_rate: unknown key (did you mean 'learning_rate'?)",
             "bad.yaml, line 7: training.minibatch_size: expected at most training.steps_per_epoch (2048), found 4096",
             "bad.yaml, line 8: training.num_envs: expected an integer in 1..65536, found 0",

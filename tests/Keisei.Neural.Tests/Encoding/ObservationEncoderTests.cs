@@ -84,7 +84,10 @@ public class ObservationEncoderTests
         Assert.Equal(51, Core46PlusEncoder.Instance.Channels);
         Assert.Same(Core46Encoder.Instance, ObservationEncoder.ByName("core46"));
         Assert.Same(Core46PlusEncoder.Instance, ObservationEncoder.ByName("core46+"));
-        Assert.Equal(["core46", "core46+"], ObservationEncoder.Names);
+        Assert.Equal("core46+attacks", Core46AttacksEncoder.Instance.Name);
+        Assert.Equal(55, Core46AttacksEncoder.Instance.Channels);
+        Assert.Same(Core46AttacksEncoder.Instance, ObservationEncoder.ByName("core46+attacks"));
+        Assert.Equal(["core46", "core46+", "core46+attacks"], ObservationEncoder.Names);
     }
 
     [Fact]
@@ -228,6 +231,7 @@ public class ObservationEncoderTests
     [Theory]
     [InlineData("core46")]
     [InlineData("core46+")]
+    [InlineData("core46+attacks")]
     public void ColourMirroredPositionEncodesIdenticallyExceptTheSidePlane(string name)
     {
         var encoder = ObservationEncoder.ByName(name);
@@ -283,11 +287,13 @@ public class ObservationEncoderTests
         var positions = RandomPositions(seed: 11, games: 2, maxPlies: 120, stride: 10);
         var core = new float[Core46Encoder.Instance.Size];
         var plus = new float[Core46PlusEncoder.Instance.Size];
+        var attacks = new float[Core46AttacksEncoder.Instance.Size];
         var context = new EncodingContext(MaxMovesPerGame: 500, RepetitionCount: 2);
         foreach (var p in positions)
         {
             Core46Encoder.Instance.Encode(p, context, core);
             Core46PlusEncoder.Instance.Encode(p, context, plus);
+            Core46AttacksEncoder.Instance.Encode(p, context, attacks);
         }
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 50; i++)
@@ -295,6 +301,7 @@ public class ObservationEncoderTests
             {
                 Core46Encoder.Instance.Encode(p, context, core);
                 Core46PlusEncoder.Instance.Encode(p, context, plus);
+                Core46AttacksEncoder.Instance.Encode(p, context, attacks);
             }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
@@ -381,6 +388,88 @@ public class ObservationEncoderTests
         Assert.Contains("core47", e.Message);
         Assert.Contains("core46,", e.Message);
         Assert.Contains("core46+", e.Message);
+        Assert.Contains("core46+attacks", e.Message);
         Assert.Equal("name", e.ParamName);
+    }
+
+    // ---------------------------------------------------------------- core46+attacks
+
+    [Fact]
+    public void AttackPlanesMarkHangingPiecesOnHandMadePositions()
+    {
+        // White's rook on 9e attacks Black's undefended gold on 5e along the rank: the gold is en prise.
+        var planes = Encode(Core46AttacksEncoder.Instance, Position.FromSfen("4k4/9/9/9/r3G4/9/9/9/4K4 b - 1"));
+        Assert.Equal([(4, 4)], Cells(planes, 53));
+        Assert.Empty(Cells(planes, 54));
+        Assert.Equal(1f / 3, At(planes, 52, 4, 4)); // one attacker on 5e
+        Assert.Equal(0f, At(planes, 52, 4, 5)); // 4e lies behind the gold
+        Assert.Equal(1f / 3, At(planes, 51, 3, 4)); // the gold attacks 5d
+
+        // A pawn on 5f defends the gold, and its attacker is worth more: not en prise.
+        planes = Encode(Core46AttacksEncoder.Instance, Position.FromSfen("4k4/9/9/9/r3G4/4P4/9/9/4K4 b - 1"));
+        Assert.Empty(Cells(planes, 53));
+
+        // A White pawn on 5d attacks the defended gold and is cheaper: the gold is en prise; the pawn, attacked by the
+        // gold and undefended, is en prise to Black.
+        const string both = "4k4/9/9/4p4/r3G4/4P4/9/9/4K4 {0} - 1";
+        planes = Encode(Core46AttacksEncoder.Instance, Position.FromSfen(string.Format(System.Globalization.CultureInfo.InvariantCulture, both, "b")));
+        Assert.Equal([(4, 4)], Cells(planes, 53));
+        Assert.Equal([(3, 4)], Cells(planes, 54));
+        Assert.Equal(2f / 3, At(planes, 52, 4, 4)); // rook and pawn
+        // From White's side the same pieces, turned 180° and with the planes of the two sides swapped.
+        planes = Encode(Core46AttacksEncoder.Instance, Position.FromSfen(string.Format(System.Globalization.CultureInfo.InvariantCulture, both, "w")));
+        Assert.Equal([(5, 4)], Cells(planes, 53));
+        Assert.Equal([(4, 4)], Cells(planes, 54));
+        Assert.Equal(2f / 3, At(planes, 51, 4, 4));
+
+        // Kings are never en prise; counts stop at 3.
+        planes = Encode(Core46AttacksEncoder.Instance, Position.FromSfen("4k4/3GRG3/3N5/9/9/9/9/9/4K4 w - 1"));
+        Assert.Empty(Cells(planes, 53));
+        Assert.Equal(1f, At(planes, 52, 8, 4)); // White's king on 5a (turned to row 8): rook, two golds and a knight
+    }
+
+    [Fact]
+    public void AttackPlanesMatchAttackersToOnRandomPositions()
+    {
+        // The encoder walks each piece's attacks; the reference asks the rules' AttackersTo for each square.
+        var context = new EncodingContext(MaxMovesPerGame: 300, RepetitionCount: 2);
+        int compared = 0;
+        foreach (var position in RandomPositions(seed: 4242, games: 20, maxPlies: 250, stride: 3))
+        {
+            var planes = Encode(Core46AttacksEncoder.Instance, position, context);
+            var plus = Encode(Core46PlusEncoder.Instance, position, context);
+            if (!plus.AsSpan().SequenceEqual(planes.AsSpan(0, plus.Length))) Assert.Fail($"core46+attacks differs from core46+ in its first 51 planes for {position.ToSfen()}");
+            var us = position.SideToMove;
+            for (int sq = 0; sq < 81; sq++)
+            {
+                int cell = ActionSpace.KeiseiSquare(sq);
+                if (us == Color.White) cell = 80 - cell;
+                var ours = position.AttackersTo(sq, us, position.Occupied);
+                var theirs = position.AttackersTo(sq, us.Opponent(), position.Occupied);
+                Assert.Equal(Math.Min(ours.Count, 3) / 3f, planes[51 * 81 + cell]);
+                Assert.Equal(Math.Min(theirs.Count, 3) / 3f, planes[52 * 81 + cell]);
+                int piece = position.PieceOn(sq);
+                bool enPrise = false;
+                if (piece != 0 && Pieces.TypeOf(piece) != PieceType.King)
+                {
+                    bool mine = Pieces.ColorOf(piece) == us;
+                    var attackers = mine ? theirs : ours;
+                    var defenders = mine ? ours : theirs;
+                    int value = Material.Value(Pieces.TypeOf(piece));
+                    int cheapest = int.MaxValue;
+                    while (attackers.Any) cheapest = Math.Min(cheapest, Material.Value(Pieces.TypeOf(position.PieceOn(attackers.Pop()))));
+                    enPrise = cheapest != int.MaxValue && (defenders.IsEmpty || cheapest < value);
+                    Assert.Equal(enPrise && mine ? 1f : 0f, planes[53 * 81 + cell]);
+                    Assert.Equal(enPrise && !mine ? 1f : 0f, planes[54 * 81 + cell]);
+                }
+                else
+                {
+                    Assert.Equal(0f, planes[53 * 81 + cell]);
+                    Assert.Equal(0f, planes[54 * 81 + cell]);
+                }
+            }
+            compared++;
+        }
+        Assert.True(compared > 500);
     }
 }
