@@ -7,7 +7,8 @@ namespace Keisei.Analyzers;
 
 /// <summary>
 /// KEISEI001: a number converted implicitly to <c>TorchSharp.Scalar</c>, or given to a TorchSharp tensor operator that
-/// makes one inside (<c>t * 0.5</c>).
+/// makes one inside (<c>t * 0.5</c>); and TorchSharp's additions that make a temporary alpha of 1 inside (<c>a + b</c> on
+/// tensors, <c>a.add(b)</c>, <c>a.add_(s)</c>, <c>s - t</c>).
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 hands the native handle of a <c>Scalar</c> to libtorch and does not keep the managed object alive for
@@ -36,6 +37,19 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterOperationAction(AnalyzeConversion, OperationKind.Conversion);
         context.RegisterOperationAction(AnalyzeOperator, OperationKind.Binary, OperationKind.CompoundAssignment);
+        context.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
+    }
+
+    /// <summary>
+    /// <c>a.add(b)</c>, <c>a.add_(s)</c>: TorchSharp's add without an alpha makes a temporary alpha Scalar of 1 inside
+    /// (<c>add(target, 1)</c>); pass the alpha (<c>Scalars.Of(1L)</c>).
+    /// </summary>
+    private static void AnalyzeInvocation(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        if (method.Name is not ("add" or "add_") || method.Parameters.Length != 1 || !IsTensor(method.ContainingType)) return;
+        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), $"{invocation.Syntax} (its alpha of 1)"));
     }
 
     /// <summary><c>t.masked_fill(m, 0)</c>: a number becomes a Scalar through TorchSharp's implicit operator.</summary>
@@ -55,9 +69,13 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
             ICompoundAssignmentOperation c => (c.OperatorMethod, c.Target, c.Value),
             _ => (null, null, null),
         };
-        if (method?.ContainingType is not { Name: "Tensor" } tensor || tensor.ContainingType?.Name != "torch"
-            || tensor.ContainingNamespace?.ToDisplayString() != "TorchSharp")
+        if (method is null || !IsTensor(method.ContainingType)) return;
+        // Tensor + Tensor, Tensor + Scalar, Scalar − Tensor: TorchSharp calls add without an alpha, which makes one.
+        if (method.Name == "op_Addition" || (method.Name == "op_Subtraction" && IsTorchSharpScalar(method.Parameters[0].Type)))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), $"{context.Operation.Syntax} (its alpha of 1)"));
             return;
+        }
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             if (!IsNumber(method.Parameters[i].Type)) continue;
@@ -65,6 +83,9 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(Rule, operand!.Syntax.GetLocation(), operand.Syntax.ToString()));
         }
     }
+
+    private static bool IsTensor(ITypeSymbol? type) => type is { Name: "Tensor" } tensor && tensor.ContainingType?.Name == "torch"
+        && tensor.ContainingNamespace?.ToDisplayString() == "TorchSharp";
 
     private static bool IsTorchSharpScalar(ITypeSymbol? type) =>
         type is { Name: "Scalar" } && type.ContainingNamespace?.ToDisplayString() == "TorchSharp";

@@ -29,7 +29,7 @@ internal static class Optimizers
         expAvg.mul_(Scalars.Of(beta1)).add_(grad, alpha: Scalars.Of(1 - beta1));
         expAvgSq.mul_(Scalars.Of(beta2)).addcmul_(grad, grad.conj(), value: Scalars.Of(1 - beta2));
         using var root = Math.Sqrt(biasCorrection2).ToScalar();
-        using var denom = expAvgSq.sqrt().div(root).add_(Scalars.Of(eps));
+        using var denom = expAvgSq.sqrt().div(root).add_(Scalars.Of(eps), Scalars.Of(1L));
         using var stepSize = (-(lr / biasCorrection1)).ToScalar();
         param.addcdiv_(expAvg, denom, value: stepSize);
     }

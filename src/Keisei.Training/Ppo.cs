@@ -176,7 +176,7 @@ public sealed class Ppo
                 var logpLegal = PolicyValueModel.LegalLogSoftmax(legalLogits, validT);
                 var logp = logpLegal.gather(1, chosenT.unsqueeze(1)).squeeze(1);
                 var terms = Losses(logp, oldLogpT, advT, value, retT, oldValueT, logpLegal, validT);
-                var loss = terms.Policy + terms.Value.mul(Scalars.Of(_options.ValueLossCoeff)) - terms.Entropy.mul(Scalars.Of(_options.EntropyCoef));
+                var loss = terms.Policy.add(terms.Value.mul(Scalars.Of(_options.ValueLossCoeff)), Scalars.Of(1L)).sub(terms.Entropy.mul(Scalars.Of(_options.EntropyCoef)));
 
                 Optimizer.zero_grad();
                 loss.backward();
@@ -257,7 +257,7 @@ public sealed class Ppo
         Tensor valueLoss;
         if (_options.EnableValueClipping)
         {
-            var clipped = oldValues + (value - oldValues).clamp(Scalars.Of(-_options.ValueClipEpsilon), Scalars.Of(_options.ValueClipEpsilon));
+            var clipped = oldValues.add((value - oldValues).clamp(Scalars.Of(-_options.ValueClipEpsilon), Scalars.Of(_options.ValueClipEpsilon)), Scalars.Of(1L));
             valueLoss = torch.maximum((value - returns).square(), (clipped - returns).square()).mean().mul(Scalars.Of(0.5));
         }
         else

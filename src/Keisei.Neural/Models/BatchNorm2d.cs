@@ -42,7 +42,7 @@ public sealed class BatchNorm2d : nn.Module<Tensor, Tensor>
         if (training)
         {
             using var noGrad = torch.no_grad();
-            num_batches_tracked.add_(Scalars.Of(1L));
+            num_batches_tracked.add_(Scalars.Of(1L), Scalars.Of(1L));
         }
         return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, Momentum, Epsilon);
     }

@@ -163,7 +163,7 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         var y = nn.functional.relu(_bn1.forward(_conv1.forward(x)));
         y = _bn2.forward(_conv2.forward(y));
         if (_se is not null) y = _se.forward(y);
-        return nn.functional.relu(y + x);
+        return nn.functional.relu(y.add(x, Scalars.Of(1L)));
     }
 }
 
@@ -274,7 +274,7 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         // to slice the padding off or to append a spare column.
         using var scope = torch.NewDisposeScope();
         var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
-        return (_planes.forward(_hidden.forward(h)).flatten(1) + bias).MoveToOuterDisposeScope();
+        return _planes.forward(_hidden.forward(h)).flatten(1).add(bias, Scalars.Of(1L)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -290,11 +290,11 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         long n = hidden.shape[0], channels = hidden.shape[1], l = index.shape[1];
         var features = hidden.permute(0, 2, 3, 1).reshape(n * 81, channels);
         var flat = index.flatten();
-        var rows = flat.remainder(Scalars.Of(81L)) + torch.arange(Scalars.Of(n), dtype: ScalarType.Int64, device: index.device).mul(Scalars.Of(81L)).repeat_interleave(l);
+        var rows = flat.remainder(Scalars.Of(81L)).add(torch.arange(Scalars.Of(n), dtype: ScalarType.Int64, device: index.device).mul(Scalars.Of(81L)).repeat_interleave(l), Scalars.Of(1L));
         var planes = flat.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor);
         var weights = nn.functional.pad(_planes.Weight.view(MovePlanes.Planes, channels), [0, 0, 0, Width / 81 - MovePlanes.Planes]);
         var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
-        var logits = features.index_select(0, rows).mul(weights.index_select(0, planes)).sum(1) + bias.index_select(0, flat);
+        var logits = features.index_select(0, rows).mul(weights.index_select(0, planes)).sum(1).add(bias.index_select(0, flat), Scalars.Of(1L));
         return logits.view(n, l).MoveToOuterDisposeScope();
     }
 

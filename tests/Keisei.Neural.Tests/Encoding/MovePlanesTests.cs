@@ -109,7 +109,7 @@ public class MovePlanesTests
             // The per-cell bias starts at 0; give it values so that a bias leaking into the padding would show.
             var biases = model.named_parameters().Where(p => p.name.EndsWith("cell_bias", StringComparison.Ordinal)).ToList();
             Assert.Single(biases);
-            biases[0].parameter.add_(torch.rand_like(biases[0].parameter));
+            biases[0].parameter.add_(torch.rand_like(biases[0].parameter), Scalars.Of(1L));
         }
         var positions = RandomPositions(seed: 99, games: 4, maxPlies: 40, stride: 7);
         Assert.Contains(positions, p => p.SideToMove == Color.White);

@@ -29,7 +29,7 @@ public class BatchNorm2dTests
         var generator = new Generator(3);
         for (int step = 0; step < 3; step++)
         {
-            var x = torch.randn([4, 3, 9, 9], generator: generator).mul(Scalars.Of((double)(step + 1))).add(Scalars.Of((double)step));
+            var x = torch.randn([4, 3, 9, 9], generator: generator).mul(Scalars.Of((double)(step + 1))).add(Scalars.Of((double)step), Scalars.Of(1L));
             ours.train();
             theirs.train();
             AssertClose(theirs.forward(x), ours.forward(x));

@@ -182,7 +182,7 @@ public class ModelTests
         {
             model.zero_grad();
             var (logits, value) = forward();
-            logits.mul(weights).sum().add(value.sum()).backward();
+            logits.mul(weights).sum().add(value.sum(), Scalars.Of(1L)).backward();
             return (logits.data<float>().ToArray(), model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad is { } g ? g.data<float>().ToArray() : []));
         }
         var direct = Run(() => model.ForwardLegal(input, index));

@@ -216,7 +216,7 @@ public sealed class NumericsTests : IDisposable
         using var model = PolicyValueModel.Create(TinyQuick, seed: 2);
         Assert.Empty(FiniteChecks.NonFiniteGradients(model)); // no gradient yet
         var (logits, value) = model.forward(Observations(Core46Encoder.Instance, SomePositions(2)));
-        (logits.mean() + value.mean()).backward();
+        logits.mean().add(value.mean(), Scalars.Of(1L)).backward();
         Assert.Empty(FiniteChecks.NonFiniteGradients(model));
         model.named_parameters().Single(p => p.name == "_valueHead.5.bias").parameter.grad!.fill_(Scalars.Of(float.NaN));
         Assert.Equal(["_valueHead.5.bias"], FiniteChecks.NonFiniteGradients(model));
