@@ -98,7 +98,7 @@ public class TrainingStepBenchmarks
     private float Finish(Tensor logp, Tensor valid, Tensor chosen, Tensor value)
     {
         var entropy = -(logp.exp() * logp.masked_fill(valid.logical_not(), Scalars.Of(0.0))).sum(-1).mean();
-        var loss = value.square().mean().mul(Scalars.Of(0.5)).sub(logp.gather(1, chosen.unsqueeze(1)).mean()).sub(entropy.mul(Scalars.Of(0.01)));
+        var loss = value.pow(Scalars.Of(2L)).mean().mul(Scalars.Of(0.5)).sub(logp.gather(1, chosen.unsqueeze(1)).mean()).sub(entropy.mul(Scalars.Of(0.01)));
         _adam.zero_grad();
         loss.backward();
         _adam.step();

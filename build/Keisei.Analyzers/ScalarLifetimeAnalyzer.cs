@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -41,15 +42,33 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// <c>a.add(b)</c>, <c>a.add_(s)</c>: TorchSharp's add without an alpha makes a temporary alpha Scalar of 1 inside
-    /// (<c>add(target, 1)</c>); pass the alpha (<c>Scalars.Of(1L)</c>).
+    /// TorchSharp 0.107 methods that convert a constant to a temporary Scalar inside (found by reading its IL for calls
+    /// to <c>Scalar.op_Implicit</c>): <c>a.add(b)</c> and <c>a.add_(s)</c> (alpha 1), <c>addcdiv(t1, t2)</c> (value 1),
+    /// <c>square()</c> (<c>pow(2)</c>), <c>torch.arange(stop)</c> and <c>arange(start, stop)</c> (start 0, step 1), and the
+    /// activations with default constants. Call the overload that takes every Scalar, from <c>Scalars.Of</c>.
     /// </summary>
     private static void AnalyzeInvocation(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (method.Name is not ("add" or "add_") || method.Parameters.Length != 1 || !IsTensor(method.ContainingType)) return;
-        context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), $"{invocation.Syntax} (its alpha of 1)"));
+        if (method.ContainingNamespace?.ToDisplayString() != "TorchSharp" && !IsTensor(method.ContainingType)) return;
+        int scalars = method.Parameters.Count(p => IsTorchSharpScalar(p.Type));
+        bool unsafeCall = IsTensor(method.ContainingType)
+            ? method.Name switch
+            {
+                "add" or "add_" => method.Parameters.Length == 1,
+                "addcdiv" or "addcdiv_" => method.Parameters.Length == 2,
+                "square" or "celu" or "celu_" or "elu" or "elu_" or "softplus" => true,
+                _ => false,
+            }
+            : method.ContainingType?.Name switch
+            {
+                "torch" => method.Name == "arange" && scalars < 3,
+                "functional" => method.Name is "celu" or "hardshrink" or "hardtanh" or "leaky_relu" or "softshrink" or "threshold",
+                _ => false,
+            };
+        if (unsafeCall)
+            context.ReportDiagnostic(Diagnostic.Create(Rule, invocation.Syntax.GetLocation(), $"{invocation.Syntax} (a constant inside TorchSharp)"));
     }
 
     /// <summary><c>t.masked_fill(m, 0)</c>: a number becomes a Scalar through TorchSharp's implicit operator.</summary>

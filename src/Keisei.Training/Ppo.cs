@@ -258,11 +258,11 @@ public sealed class Ppo
         if (_options.EnableValueClipping)
         {
             var clipped = oldValues.add((value - oldValues).clamp(Scalars.Of(-_options.ValueClipEpsilon), Scalars.Of(_options.ValueClipEpsilon)), Scalars.Of(1L));
-            valueLoss = torch.maximum((value - returns).square(), (clipped - returns).square()).mean().mul(Scalars.Of(0.5));
+            valueLoss = torch.maximum((value - returns).pow(Scalars.Of(2L)), (clipped - returns).pow(Scalars.Of(2L))).mean().mul(Scalars.Of(0.5));
         }
         else
         {
-            valueLoss = (value - returns).square().mean().mul(Scalars.Of(0.5));
+            valueLoss = (value - returns).pow(Scalars.Of(2L)).mean().mul(Scalars.Of(0.5));
         }
         var entropy = -(logpAll.exp() * logpAll.masked_fill(legal.logical_not(), Scalars.Of(0.0))).sum(-1).mean();
         var ratioMinusOne = ratio.sub(Scalars.Of(1.0));

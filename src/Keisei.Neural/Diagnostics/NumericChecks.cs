@@ -148,7 +148,7 @@ public sealed class NumericChecks : IDisposable
         var (logits, value) = model.forward(input);
         var logp = PolicyValueModel.MaskedLogSoftmax(logits, mask);
         var entropy = -(logp.exp() * logp.masked_fill(mask.logical_not(), Scalars.Of(0.0))).sum(-1).mean();
-        var loss = value.square().mean().sub(logp.gather(1, actions.unsqueeze(1)).mean()).sub(entropy.mul(Scalars.Of(0.01)));
+        var loss = value.pow(Scalars.Of(2L)).mean().sub(logp.gather(1, actions.unsqueeze(1)).mean()).sub(entropy.mul(Scalars.Of(0.01)));
         loss.backward();
         model.eval();
         var grads = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());

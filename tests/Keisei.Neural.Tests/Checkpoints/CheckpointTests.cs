@@ -114,7 +114,7 @@ public sealed class CheckpointTests : IDisposable
         model.train();
         var adam = torch.optim.Adam(model.parameters(), lr: 1e-3);
         var (logits, value) = model.forward(input);
-        logits.square().mean().add(value.square().mean(), Scalars.Of(1L)).backward();
+        logits.pow(Scalars.Of(2L)).mean().add(value.pow(Scalars.Of(2L)).mean(), Scalars.Of(1L)).backward();
         adam.step();
         model.eval();
         string path = _dir.File("default.ckpt");
@@ -141,7 +141,7 @@ public sealed class CheckpointTests : IDisposable
         {
             optimizer.zero_grad();
             var (logits, value) = m.forward(input);
-            var loss = logits.log_softmax(-1)[.., 9054].neg().mean().add((value - target).square().mean(), Scalars.Of(1L));
+            var loss = logits.log_softmax(-1)[.., 9054].neg().mean().add((value - target).pow(Scalars.Of(2L)).mean(), Scalars.Of(1L));
             loss.backward();
             optimizer.step();
         }

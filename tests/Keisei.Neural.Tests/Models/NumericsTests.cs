@@ -47,14 +47,14 @@ public sealed class NumericsTests : IDisposable
         var input = torch.randn([5, inChannels, 9, 9], generator: generator);
         var x1 = input.clone().requires_grad_(true);
         var y1 = conv.forward(x1);
-        y1.square().sum().backward();
+        y1.pow(Scalars.Of(2L)).sum().backward();
         var padded = (Weight: conv.parameters().First().grad!.clone(), Input: x1.grad!.clone());
 
         var weight = conv.parameters().First().detach().clone().requires_grad_(true);
         var bias = conv.parameters().Last().detach().clone().requires_grad_(true);
         var x2 = input.clone().requires_grad_(true);
         var y2 = nn.functional.conv2d(x2, weight, bias, padding: [kernel / 2, kernel / 2]);
-        y2.square().sum().backward();
+        y2.pow(Scalars.Of(2L)).sum().backward();
 
         Assert.Equal(y2.shape, y1.shape);
         Assert.True(MaxDifference(y1, y2) < 1e-5f, $"outputs differ by {MaxDifference(y1, y2)}");
@@ -98,10 +98,10 @@ public sealed class NumericsTests : IDisposable
             var input = torch.randn([4, inChannels, 9, 9], generator: generator);
             var x = input.clone().requires_grad_(true);
             conv.zero_grad();
-            conv.forward(x).square().sum().backward();
+            conv.forward(x).pow(Scalars.Of(2L)).sum().backward();
             var x64 = input.to(ScalarType.Float64).requires_grad_(true);
             reference.zero_grad();
-            reference.forward(x64).square().sum().backward();
+            reference.forward(x64).pow(Scalars.Of(2L)).sum().backward();
             foreach (var (name, actual, expected) in new[]
             {
                 ("input", x.grad!, x64.grad!),
