@@ -8,8 +8,8 @@ namespace Keisei.Analyzers;
 
 /// <summary>
 /// KEISEI001: a number converted implicitly to <c>TorchSharp.Scalar</c>, or given to a TorchSharp tensor operator that
-/// makes one inside (<c>t * 0.5</c>); and TorchSharp's additions that make a temporary alpha of 1 inside (<c>a + b</c> on
-/// tensors, <c>a.add(b)</c>, <c>a.add_(s)</c>, <c>s - t</c>).
+/// makes one inside (<c>t * 0.5</c>); and TorchSharp calls that make one from a constant of their own (<c>a + b</c> on
+/// tensors, <c>a.add(b)</c>, <c>a.add_(s)</c>, <c>s - t</c>: an alpha of 1; <c>square()</c>; <c>torch.arange(n)</c>; ...).
 /// </summary>
 /// <remarks>
 /// TorchSharp 0.107 hands the native handle of a <c>Scalar</c> to libtorch and does not keep the managed object alive for
