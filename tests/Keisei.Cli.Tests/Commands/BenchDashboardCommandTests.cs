@@ -9,9 +9,12 @@ public sealed class BenchDashboardCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    // Updates of 1,024 steps (a few hundred ms even for this tiny network): a visit loads the run page's summary and curves
+    // before it connects to the event stream, and with updates of 64 steps a fast machine ended all three watched updates
+    // before any visit had connected (0 events).
     private string[] Args(params string[] extra) =>
     [
-        "bench", "dashboard", "--set", "training.steps_per_epoch=64", "--set", "training.num_envs=8", "--set", "training.minibatch_size=32",
+        "bench", "dashboard", "--set", "training.steps_per_epoch=1024", "--set", "training.num_envs=8", "--set", "training.minibatch_size=32",
         "--set", "model.channels=8", "--set", "model.layers=0", "--out", Path.Combine(_dir, "runs"), .. extra,
     ];
 
