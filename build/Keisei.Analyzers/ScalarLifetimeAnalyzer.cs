@@ -51,8 +51,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (method.ContainingNamespace?.ToDisplayString() != "TorchSharp" && !IsTensor(method.ContainingType)) return;
-        int scalars = method.Parameters.Count(p => IsTorchSharpScalar(p.Type));
+        if (method.ContainingNamespace?.ToDisplayString() != "TorchSharp") return;
         bool unsafeCall = IsTensor(method.ContainingType)
             ? method.Name switch
             {
@@ -63,7 +62,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
             }
             : method.ContainingType?.Name switch
             {
-                "torch" => method.Name == "arange" && scalars < 3,
+                "torch" => method.Name == "arange" && method.Parameters.Count(p => IsTorchSharpScalar(p.Type)) < 3,
                 "functional" => method.Name is "celu" or "hardshrink" or "hardtanh" or "leaky_relu" or "softshrink" or "threshold",
                 _ => false,
             };

@@ -24,6 +24,13 @@ public abstract class ObservationEncoder
     /// <summary>Writes the observation into <paramref name="destination"/> (exactly <see cref="Size"/> floats). Allocates nothing.</summary>
     public abstract void Encode(Position position, in EncodingContext context, Span<float> destination);
 
+    /// <summary>Throws the documented <see cref="ArgumentException"/> when <paramref name="destination"/> is shorter than <see cref="Size"/>.</summary>
+    protected void RequireRoom(Span<float> destination)
+    {
+        if (destination.Length < Size)
+            throw new ArgumentException($"The destination must hold at least {Size} floats, found {destination.Length}.", nameof(destination));
+    }
+
     /// <summary>The encoder with this name.</summary>
     /// <exception cref="ArgumentException">No encoder has that name; the message lists the known ones.</exception>
     public static ObservationEncoder ByName(string name) => name switch
@@ -118,8 +125,7 @@ public sealed class Core46PlusEncoder : ObservationEncoder
 
     public override void Encode(Position position, in EncodingContext context, Span<float> destination)
     {
-        if (destination.Length < Size)
-            throw new ArgumentException($"The destination must hold at least {Size} floats, found {destination.Length}.", nameof(destination));
+        RequireRoom(destination);
         EncodePlus(position, context, destination);
     }
 
@@ -174,8 +180,7 @@ public sealed class Core46AttacksEncoder : ObservationEncoder
 
     public override void Encode(Position position, in EncodingContext context, Span<float> destination)
     {
-        if (destination.Length < Size)
-            throw new ArgumentException($"The destination must hold at least {Size} floats, found {destination.Length}.", nameof(destination));
+        RequireRoom(destination);
         Core46PlusEncoder.EncodePlus(position, context, destination);
         var planes = destination.Slice(51 * 81, 4 * 81);
         planes.Clear();
