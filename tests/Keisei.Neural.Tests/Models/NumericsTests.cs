@@ -30,7 +30,8 @@ public sealed class NumericsTests : IDisposable
     {
         { 46, 16, 3 }, // core46 stem of a 16-wide tower
         { 51, 8, 3 },  // core46+ stem of an 8-wide tower
-        { 46, 32, 3 }, // the quickstart's first layer
+        { 46, 32, 3 }, // core46 stem of the quick network
+        { 55, 32, 3 }, // the quickstart's first layer (core46+attacks)
         { 8, 2, 1 },   // policy head of a tiny network
         { 8, 1, 1 },   // value head of a tiny resnet
         { 32, 32, 3 }, // nothing to pad
