@@ -136,9 +136,10 @@ public class PpoUpdateBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _model = PolicyValueModel.Create(ModelConfig.QuickDefault with { Observation = Core46AttacksEncoder.Instance.Name }, seed: 1);
+        var observation = Core46AttacksEncoder.Instance; // configs/quickstart.yaml's env.observation
+        _model = PolicyValueModel.Create(ModelConfig.QuickDefault with { Observation = observation.Name }, seed: 1);
         var selfPlay = new SelfPlay(_model, numEnvs: 128, maxMovesPerGame: 512, new Xoshiro(1), materialShaping: 0.03, gamma: 0.995);
-        _buffer = new RolloutBuffer(4096, Core46AttacksEncoder.Instance.Size);
+        _buffer = new RolloutBuffer(4096, observation.Size);
         selfPlay.Collect(_buffer, 4096, new SelfPlayStats());
         _buffer.ComputeAdvantages(0.995, 0.95);
         _ppo = new Ppo(_model, new PpoOptions { PpoEpochs = 1, MinibatchSize = 512, LearningRate = 1e-3, GradientClipMaxNorm = 0.5 }, 1000);

@@ -290,7 +290,8 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         long n = hidden.shape[0], channels = hidden.shape[1], l = index.shape[1];
         var features = hidden.permute(0, 2, 3, 1).reshape(n * 81, channels);
         var flat = index.flatten();
-        var rows = flat.remainder(Scalars.Of(81L)).add(torch.arange(Scalars.Of(0L), Scalars.Of(n), Scalars.Of(1L), dtype: ScalarType.Int64, device: index.device).mul(Scalars.Of(81L)).repeat_interleave(l), Scalars.Of(1L));
+        var firstRows = torch.arange(Scalars.Of(0L), Scalars.Of(n), Scalars.Of(1L), dtype: ScalarType.Int64, device: index.device).mul(Scalars.Of(81L));
+        var rows = flat.remainder(Scalars.Of(81L)).add(firstRows.repeat_interleave(l), Scalars.Of(1L));
         var planes = flat.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor);
         var weights = nn.functional.pad(_planes.Weight.view(MovePlanes.Planes, channels), [0, 0, 0, Width / 81 - MovePlanes.Planes]);
         var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
