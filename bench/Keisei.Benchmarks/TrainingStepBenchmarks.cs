@@ -123,7 +123,9 @@ public class TrainingStepBenchmarks
 /// <summary>
 /// A whole PPO update as training runs it: one epoch over a 4,096-step self-play rollout of the quickstart network in
 /// minibatches of 512, with everything around the arithmetic (minibatch assembly, tensor copies, gradient clipping, the
-/// non-finite guard). PPO sample-passes per second = 4,096 / mean time.
+/// non-finite guard). PPO sample-passes per second = 4,096 / mean time. <see cref="Precision"/>: <c>bf16</c> is the
+/// quickstart's <c>training.mixed_precision</c> (bfloat16 convolutions; on a CPU without native bfloat16 it measures the
+/// emulation the trainer would refuse), <c>fp32</c> float32 throughout.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 8)]
 public class PpoUpdateBenchmarks
@@ -133,11 +135,15 @@ public class PpoUpdateBenchmarks
     private RolloutBuffer _buffer = null!;
     private readonly Xoshiro _rng = new(3);
 
+    [Params("bf16", "fp32")]
+    public string Precision { get; set; } = "bf16";
+
     [GlobalSetup]
     public void Setup()
     {
         var observation = Core46AttacksEncoder.Instance; // configs/quickstart.yaml's env.observation
         _model = PolicyValueModel.Create(ModelConfig.QuickDefault with { Observation = observation.Name }, seed: 1);
+        _model.Bfloat16Convolutions = Precision == "bf16";
         var selfPlay = new SelfPlay(_model, numEnvs: 128, maxMovesPerGame: 512, new Xoshiro(1), materialShaping: 0.03, gamma: 0.995);
         _buffer = new RolloutBuffer(4096, observation.Size);
         selfPlay.Collect(_buffer, 4096, new SelfPlayStats());

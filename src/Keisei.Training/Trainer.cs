@@ -77,6 +77,27 @@ public sealed class Trainer : IDisposable
     private int _updates, _nonFiniteInARow;
     private string? _lastCheckpoint;
 
+    /// <summary>
+    /// Whether <c>training.mixed_precision</c> takes effect: bfloat16 convolutions on a CPU that multiplies bfloat16
+    /// natively. Elsewhere it is ignored with a warning that says why (emulated bfloat16 is slower than float32; on CUDA
+    /// Keisei has no mixed precision).
+    /// </summary>
+    internal static bool MixedPrecisionApplies(Device device, bool nativeBfloat16, ILogger logger)
+    {
+        if (device.type != DeviceType.CPU)
+        {
+            logger.LogWarning("training.mixed_precision is ignored on {Device}: Keisei's mixed precision is bfloat16 convolutions on CPU", device);
+            return false;
+        }
+        if (!nativeBfloat16)
+        {
+            logger.LogWarning("training.mixed_precision is ignored: this CPU has no native bfloat16 arithmetic (AVX512-BF16 or AMX-BF16), and emulated bfloat16 convolutions are slower than float32 ones");
+            return false;
+        }
+        logger.LogInformation("Mixed precision: convolutions in bfloat16, weights, gradients and optimiser state in float32");
+        return true;
+    }
+
     private Trainer(TrainingOptions options, RunDirectory run, ILogger? logger, IEnumerable<ITrainingCallback>? callbacks, LoadedCheckpoint? resume)
     {
         if (options.Validate() is { Count: > 0 } invalid) throw new ArgumentException("training." + string.Join("; training.", invalid), nameof(options));
@@ -86,11 +107,10 @@ public sealed class Trainer : IDisposable
         _callbacks = callbacks?.ToList() ?? [];
         _device = TorchDevices.Resolve(options.Device, _logger);
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        if (options.Ppo.MixedPrecision)
-            _logger.LogWarning("training.mixed_precision is ignored: TorchSharp 0.107 has no automatic mixed precision (autocast)");
 
         _model = resume?.Model ?? PolicyValueModel.Create(options.Model, options.Seed);
         if (_device.type != DeviceType.CPU) _model.to(_device);
+        if (options.Ppo.MixedPrecision) _model.Bfloat16Convolutions = MixedPrecisionApplies(_device, CpuFeatures.NativeBfloat16, _logger);
         long updates = Math.Max(1, (options.TotalTimesteps + options.StepsPerEpoch - 1) / options.StepsPerEpoch);
         long perUpdate = options.Ppo.Schedule.StepOn == LrStepOn.Update
             ? options.Ppo.PpoEpochs * (long)Math.Ceiling(options.StepsPerEpoch / (double)options.Ppo.MinibatchSize)

@@ -72,7 +72,10 @@ public sealed record PpoOptions
 
     public LrScheduleOptions Schedule { get; init; } = new();
 
-    /// <summary>Automatic mixed precision on CUDA (ignored on CPU).</summary>
+    /// <summary>
+    /// Convolutions in bfloat16 with float32 weights, gradients and optimiser state, on a CPU with native bfloat16
+    /// arithmetic (ignored with a warning elsewhere; see <c>Trainer</c>).
+    /// </summary>
     public bool MixedPrecision { get; init; }
 }
 

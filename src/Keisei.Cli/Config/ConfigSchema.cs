@@ -199,7 +199,7 @@ public static class ConfigSchema
                 Num("final_fraction", S.FinalFraction, "linear/cosine: the final rate as a fraction of the base rate.", 0, 1),
                 Num("gamma", S.Gamma, "exponential: factor per step; step: factor every step_size steps.", 0, 1, exclusive: true),
                 Int("step_size", S.StepSize, "step: steps between reductions.", 1)),
-            Bool("mixed_precision", P.MixedPrecision, "Automatic mixed precision on CUDA (ignored on CPU)."),
+            Bool("mixed_precision", P.MixedPrecision, "Convolutions in bfloat16 (weights, gradients and optimiser state stay float32) on a CPU with native bfloat16 (AVX512-BF16 or AMX-BF16); ignored with a warning elsewhere."),
             Long("checkpoint_interval_timesteps", T.CheckpointIntervalTimesteps, "Write a checkpoint every this many positions."),
             Int("threads", T.Threads, "Torch intra-op threads; 0: torch's default.", 0, TrainingOptions.MaxThreads),
             Num("material_shaping", T.MaterialShaping, "Potential-based reward shaping by material balance (0: off); keeps the optimal policy, speeds up early learning.", 0, 1),

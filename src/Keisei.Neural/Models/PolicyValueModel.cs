@@ -9,8 +9,13 @@ namespace Keisei.Neural.Models;
 /// <summary>A network from an observation batch (N × C × 9 × 9) to policy logits (N × 13,527) and a value in [−1, 1] (N).</summary>
 public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tensor Value)>
 {
-    // Every network passes through here before its first convolution: NNPACK off (see Nnpack), once per process.
-    static PolicyValueModel() => Native.Nnpack.Disable();
+    // Every network passes through here before its first convolution: NNPACK off (see Nnpack) and freed tensors' memory
+    // kept for the next ones (see NativeHeap), once per process.
+    static PolicyValueModel()
+    {
+        Native.Nnpack.Disable();
+        Native.NativeHeap.KeepFreedMemory();
+    }
 
     protected PolicyValueModel(string name, ModelConfig config) : base(name) => Config = config;
 
@@ -48,6 +53,21 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     public void LegalLogits(ReadOnlySpan<float> headRow, ReadOnlySpan<int> legal, Color mover, Span<float> destination)
     {
         for (int i = 0; i < legal.Length; i++) destination[i] = headRow[HeadPolicyIndex(legal[i], mover)];
+    }
+
+    /// <summary>
+    /// The convolutions compute in bfloat16 (see <see cref="ChannelPaddedConv2d"/>): mixed precision, with the weights,
+    /// gradients, optimiser state and all other layers in float32. The conv policy head's 1×1 layer to its move planes stays
+    /// float32, as its legal-moves-only form in <see cref="ForwardLegal"/> is, so that the log-probabilities self-play
+    /// records and those PPO recomputes agree. Off (float32 throughout) unless set; not saved in checkpoints.
+    /// </summary>
+    public bool Bfloat16Convolutions
+    {
+        get => modules().OfType<ChannelPaddedConv2d>().Any(c => c.Bfloat16);
+        set
+        {
+            foreach (var conv in modules().OfType<ChannelPaddedConv2d>()) conv.Bfloat16 = value && !conv.Float32Only;
+        }
     }
 
     /// <summary>Number of trainable scalars.</summary>
@@ -256,7 +276,7 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         _hidden = batchNorm
             ? nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3, hasBias: false), new BatchNorm2d(channels), nn.ReLU())
             : nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3), nn.ReLU());
-        _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false, keepPaddedOutput: true);
+        _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false, keepPaddedOutput: true) { Float32Only = true };
         cell_bias = new Parameter(torch.zeros(MovePlanes.Cells));
         RegisterComponents();
     }
@@ -278,25 +298,27 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The head's output at <paramref name="index"/> only (N × L cells of the padded layout of <see cref="forward"/>): each cell
-    /// is its plane's 1×1 weights times the hidden features at its square, plus its bias, so only those dot products are
-    /// computed (and differentiated) instead of all 11,664 cells of every position. Cells of the padding planes are 0, as in
-    /// <see cref="forward"/>.
+    /// The head's output at <paramref name="index"/> only (N × L cells of the padded layout of <see cref="forward"/>): the
+    /// planes' 1×1 weights applied to the hidden features of every square as one matrix product (N·81 × planes, square-major),
+    /// then the cells read out of it. Cells of the padding planes are 0, as in <see cref="forward"/>. The same numbers as
+    /// gathering <see cref="forward"/>'s output, without its planes-major copy of every cell: training reads a hundred or so
+    /// legal moves of each position's 11,664 cells, and the gradient of the product is two more products instead of a
+    /// scatter of per-move feature rows.
     /// </summary>
     public Tensor AtCells(Tensor h, Tensor index)
     {
         using var scope = torch.NewDisposeScope();
         var hidden = _hidden.forward(h);
-        long n = hidden.shape[0], channels = hidden.shape[1], l = index.shape[1];
-        var features = hidden.permute(0, 2, 3, 1).reshape(n * 81, channels);
-        var flat = index.flatten();
-        var firstRows = torch.arange(Scalars.Of(0L), Scalars.Of(n), Scalars.Of(1L), dtype: ScalarType.Int64, device: index.device).mul(Scalars.Of(81L));
-        var rows = flat.remainder(Scalars.Of(81L)).add(firstRows.repeat_interleave(l), Scalars.Of(1L));
-        var planes = flat.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor);
-        var weights = nn.functional.pad(_planes.Weight.view(MovePlanes.Planes, channels), [0, 0, 0, Width / 81 - MovePlanes.Planes]);
+        long n = hidden.shape[0], channels = hidden.shape[1];
+        long planes = Width / 81;
+        var features = hidden.permute(0, 2, 3, 1).reshape(n * 81, channels); // a view when the convolution left it channels-last
+        var weights = nn.functional.pad(_planes.Weight.view(MovePlanes.Planes, channels), [0, 0, 0, planes - MovePlanes.Planes]);
+        var all = features.matmul(weights.t()).view(n, 81 * planes); // square-major: square × planes + plane
+        var squareMajor = index.remainder(Scalars.Of(81L)).mul(Scalars.Of(planes))
+            .add(index.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor), Scalars.Of(1L));
         var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
-        var logits = features.index_select(0, rows).mul(weights.index_select(0, planes)).sum(1).add(bias.index_select(0, flat), Scalars.Of(1L));
-        return logits.view(n, l).MoveToOuterDisposeScope();
+        var logits = all.gather(1, squareMajor).add(bias.index_select(0, index.flatten()).view_as(index), Scalars.Of(1L));
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>The 13,527 action logits of each position from the head's cells, by the colour to move read off the observation.</summary>
