@@ -8,9 +8,10 @@ namespace Keisei.Neural.Native;
 /// </summary>
 /// <remarks>
 /// By default glibc serves a large block (a few MB: an activation or gradient of a 512-position minibatch) with its own
-/// mmap, or from the top of the heap, and gives it back on free once the free top exceeds 128 KB; the next tensor of that
-/// size then touches fresh pages, each a page fault and a page the kernel zeroes. A PPO update of the quickstart network
-/// made about 150,000 page faults (measured with <c>perf stat -e page-faults</c>), a quarter of its CPU time in the kernel.
+/// mmap, or from the top of the heap, and gives it back to the kernel on free (a mapped block at once, the top of the heap
+/// once its free part passes a threshold that several tensors freed together exceed); the next tensor of that size then
+/// touches fresh pages, each a page fault and a page the kernel zeroes. A PPO update of the quickstart network made about
+/// 150,000 page faults (measured with <c>perf stat -e page-faults</c>), about a fifth of its CPU time.
 /// With blocks up to the largest mmap threshold glibc allows (32 MiB on 64-bit) served from the heap and up to 1 GiB of
 /// free heap kept, it makes almost none. The cost is that a process keeps up to that much freed memory mapped.
 /// </remarks>
