@@ -1,4 +1,5 @@
 using Keisei.Shogi;
+using Keisei.TestSupport;
 using Microsoft.Extensions.Logging;
 
 namespace Keisei.Usi.Tests;

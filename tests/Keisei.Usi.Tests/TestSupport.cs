@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 
 namespace Keisei.Usi.Tests;
 
@@ -118,19 +117,4 @@ internal sealed class ScriptedTransport(Func<string, IEnumerable<string>> respon
         "isready" => ["readyok"],
         _ => other?.Invoke(line) ?? [],
     };
-}
-
-/// <summary>Collects log entries so tests can check what was logged.</summary>
-internal sealed class ListLogger : ILogger
-{
-    private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
-
-    public IReadOnlyList<(LogLevel Level, string Message)> Entries => [.. _entries];
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        _entries.Enqueue((logLevel, formatter(state, exception)));
 }

@@ -30,6 +30,7 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
 
     private readonly int _inChannels, _outChannels, _kernel, _inPad, _outPad;
     private readonly bool _keepPaddedOutput;
+    private bool _bfloat16;
 #pragma warning disable IDE1006 // parameter names must match nn.Conv2d's for the checkpoints' state dictionaries
     private readonly Parameter weight;
     private readonly Parameter? bias;
@@ -55,10 +56,14 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Compute the convolution in bfloat16 (see the remarks); float32 when false (the default).</summary>
-    public bool Bfloat16 { get; set; }
+    /// <summary>Compute the convolution in bfloat16 (see the remarks); float32 when false (the default) or when <see cref="Float32Only"/>.</summary>
+    public bool Bfloat16
+    {
+        get => _bfloat16;
+        set => _bfloat16 = value && !Float32Only;
+    }
 
-    /// <summary>A layer that <see cref="PolicyValueModel.Bfloat16Convolutions"/> leaves in float32.</summary>
+    /// <summary>A layer that always computes in float32, whatever <see cref="Bfloat16"/> is set to.</summary>
     public bool Float32Only { get; init; }
 
     /// <summary>The weights [out, in, k, k], unpadded (the parameter itself).</summary>

@@ -66,7 +66,7 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
         get => modules().OfType<ChannelPaddedConv2d>().Any(c => c.Bfloat16);
         set
         {
-            foreach (var conv in modules().OfType<ChannelPaddedConv2d>()) conv.Bfloat16 = value && !conv.Float32Only;
+            foreach (var conv in modules().OfType<ChannelPaddedConv2d>()) conv.Bfloat16 = value;
         }
     }
 
@@ -293,8 +293,7 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         // The padded layout as the convolution returns it, so no copy of the N × Width output (or of its gradient) is made
         // to slice the padding off or to append a spare column.
         using var scope = torch.NewDisposeScope();
-        var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
-        return _planes.forward(_hidden.forward(h)).flatten(1).add(bias, Scalars.Of(1L)).MoveToOuterDisposeScope();
+        return _planes.forward(_hidden.forward(h)).flatten(1).add(PaddedCellBias(), Scalars.Of(1L)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -316,10 +315,12 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
         var all = features.matmul(weights.t()).view(n, 81 * planes); // square-major: square × planes + plane
         var squareMajor = index.remainder(Scalars.Of(81L)).mul(Scalars.Of(planes))
             .add(index.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor), Scalars.Of(1L));
-        var bias = nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
-        var logits = all.gather(1, squareMajor).add(bias.index_select(0, index.flatten()).view_as(index), Scalars.Of(1L));
+        var logits = all.gather(1, squareMajor).add(PaddedCellBias().index_select(0, index.flatten()).view_as(index), Scalars.Of(1L));
         return logits.MoveToOuterDisposeScope();
     }
+
+    /// <summary>The per-cell bias over the whole padded layout (0 for the padding planes' cells).</summary>
+    private Tensor PaddedCellBias() => nn.functional.pad(cell_bias, [0, Width - MovePlanes.Cells]);
 
     /// <summary>The 13,527 action logits of each position from the head's cells, by the colour to move read off the observation.</summary>
     public static Tensor ToActions(Tensor cells, Tensor observations)

@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using Keisei.Cli.Config;
 using Keisei.Evaluation.Arena;
 using Keisei.Evaluation.Service;
 using Keisei.Evaluation.Statistics;
+using Keisei.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -166,19 +166,5 @@ public sealed class EvaluationSettingsTests
             KeiseiConfig.Load(null, ["evaluation.timeout_per_game=60", "evaluation.evaluation_timeout_per_game=90"]));
         Assert.Equal("--set evaluation.evaluation_timeout_per_game=90: evaluation.evaluation_timeout_per_game: another name for evaluation.timeout_per_game, " +
             "which is 60 here; give one of them", error.Message);
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
-
-        public IReadOnlyList<(LogLevel Level, string Message)> Entries => [.. _entries];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _entries.Enqueue((logLevel, formatter(state, exception)));
     }
 }
