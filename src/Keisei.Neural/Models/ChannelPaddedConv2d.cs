@@ -66,6 +66,13 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
     /// <summary>A layer that always computes in float32, whatever <see cref="Bfloat16"/> is set to.</summary>
     public bool Float32Only { get; init; }
 
+    /// <summary>
+    /// In bfloat16, return the output in bfloat16 instead of float32: for a convolution whose output goes through a ReLU into
+    /// another convolution, which would round it to bfloat16 again. The same numbers either way (a ReLU commutes with the
+    /// rounding), without two casts of the activation and two of its gradient.
+    /// </summary>
+    public bool Bfloat16Output { get; init; }
+
     /// <summary>The weights [out, in, k, k], unpadded (the parameter itself).</summary>
     public Tensor Weight => weight;
 
@@ -88,13 +95,13 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var x = input;
         var w = (Tensor)weight;
         var b = bias is null ? null : (Tensor)bias;
+        // The input in this layer's precision, bfloat16 or its weights' (a bfloat16 input comes from a layer with
+        // Bfloat16Output); rounded before the padding, so that copies half the bytes (zeros are exact either way).
+        var x = input.to(Bfloat16 ? ScalarType.BFloat16 : w.dtype);
         if (Bfloat16)
         {
-            // Rounded before the padding, so that copies half the bytes (zeros are exact either way).
-            x = x.to(ScalarType.BFloat16);
             w = w.to(ScalarType.BFloat16);
             b = b?.to(ScalarType.BFloat16);
         }
@@ -110,7 +117,7 @@ public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
         }
         w = ChannelsLast(w);
         var y = nn.functional.conv2d(x, w, b, padding: [_kernel / 2, _kernel / 2]);
-        if (Bfloat16) y = y.to(ScalarType.Float32);
+        if (Bfloat16 && !Bfloat16Output) y = y.to(ScalarType.Float32);
         if (_outPad > 0 && !_keepPaddedOutput) y = y.narrow(1, 0, _outChannels);
         return y.MoveToOuterDisposeScope();
     }

@@ -223,12 +223,12 @@ internal sealed class QuickCnnModel : PolicyValueModel
         int c = config.Channels;
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
         {
-            ("conv0", new ChannelPaddedConv2d(config.InputChannels, c, 3)),
+            ("conv0", new ChannelPaddedConv2d(config.InputChannels, c, 3) { Bfloat16Output = true }),
             ("relu0", nn.ReLU()),
         };
         for (int i = 1; i <= config.Layers; i++)
         {
-            layers.Add(($"conv{i}", new ChannelPaddedConv2d(c, c, 3)));
+            layers.Add(($"conv{i}", new ChannelPaddedConv2d(c, c, 3) { Bfloat16Output = true }));
             layers.Add(($"relu{i}", nn.ReLU()));
         }
         _body = nn.Sequential(layers);
@@ -275,7 +275,7 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
     {
         _hidden = batchNorm
             ? nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3, hasBias: false), new BatchNorm2d(channels), nn.ReLU())
-            : nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3), nn.ReLU());
+            : nn.Sequential(new ChannelPaddedConv2d(channels, channels, 3) { Bfloat16Output = true }, nn.ReLU());
         _planes = new ChannelPaddedConv2d(channels, MovePlanes.Planes, 1, hasBias: false, keepPaddedOutput: true) { Float32Only = true };
         cell_bias = new Parameter(torch.zeros(MovePlanes.Cells));
         RegisterComponents();
@@ -298,21 +298,21 @@ internal sealed class ConvPolicyHead : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The head's output at <paramref name="index"/> only (N × L cells of the padded layout of <see cref="forward"/>): the
-    /// planes' 1×1 weights applied to the hidden features of every square as one matrix product (N·81 × planes, square-major),
-    /// then the cells read out of it. Cells of the padding planes are 0, as in <see cref="forward"/>. The same numbers as
-    /// gathering <see cref="forward"/>'s output, without its planes-major copy of every cell: training reads a hundred or so
-    /// legal moves of each position's 11,664 cells, and the gradient of the product is two more products instead of a
-    /// scatter of per-move feature rows.
+    /// planes' 1×1 convolution of every square, read in the square-major order it leaves in memory (channels-last), then the
+    /// cells gathered out of it. Cells of the padding planes are 0, as in <see cref="forward"/>. The same convolution, so the
+    /// same numbers, as gathering <see cref="forward"/>'s output, without its planes-major copy of every cell: training
+    /// reads a hundred or so legal moves of each position's 11,664 cells, and the gradient is the convolution's own
+    /// backward instead of a scatter of per-move feature rows. (A matrix product in its place ran on MKL, whose kernels on
+    /// AMD CPUs are AVX2; oneDNN's convolution uses AVX-512 there too.)
     /// </summary>
     public Tensor AtCells(Tensor h, Tensor index)
     {
         using var scope = torch.NewDisposeScope();
         var hidden = _hidden.forward(h);
-        long n = hidden.shape[0], channels = hidden.shape[1];
+        long n = hidden.shape[0];
         long planes = Width / 81;
-        var features = hidden.permute(0, 2, 3, 1).reshape(n * 81, channels); // a view when the convolution left it channels-last
-        var weights = nn.functional.pad(_planes.Weight.view(MovePlanes.Planes, channels), [0, 0, 0, planes - MovePlanes.Planes]);
-        var all = features.matmul(weights.t()).view(n, 81 * planes); // square-major: square × planes + plane
+        // The planes' 1×1 convolution leaves its output channels-last, i.e. square-major in memory: this is a view of it.
+        var all = _planes.forward(hidden).permute(0, 2, 3, 1).reshape(n, 81 * planes); // square × planes + plane
         var squareMajor = index.remainder(Scalars.Of(81L)).mul(Scalars.Of(planes))
             .add(index.div(Scalars.Of(81L), rounding_mode: RoundingMode.floor), Scalars.Of(1L));
         var logits = all.gather(1, squareMajor).add(PaddedCellBias().index_select(0, index.flatten()).view_as(index), Scalars.Of(1L));
