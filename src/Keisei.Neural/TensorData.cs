@@ -20,8 +20,19 @@ public static class TensorData
             tensor.Dispose();
             throw new ArgumentException($"{data.Length} values do not fill a tensor of shape [{string.Join(", ", shape)}].", nameof(data));
         }
-        data.CopyTo(MemoryMarshal.Cast<byte, float>(tensor.bytes)); // the span is the tensor's own memory
+        data.CopyTo(Values<float>(tensor));
         return tensor;
+    }
+
+    /// <summary>
+    /// A contiguous CPU tensor's own memory as a span of <typeparamref name="T"/> (its element type), to fill or read it in
+    /// place; the tensor must stay alive while the span is used.
+    /// </summary>
+    public static Span<T> Values<T>(Tensor tensor) where T : unmanaged
+    {
+        if (tensor.device_type != DeviceType.CPU || !tensor.is_contiguous() || tensor.ElementSize != System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+            throw new ArgumentException($"Expected a contiguous CPU tensor of {typeof(T).Name}, found {tensor.dtype} on {tensor.device}.", nameof(tensor));
+        return MemoryMarshal.Cast<byte, T>(tensor.bytes);
     }
 
     /// <summary>Copies a float32 tensor's values (any device, any layout) into <paramref name="destination"/>, which must hold them all.</summary>

@@ -106,8 +106,6 @@ public sealed class Ppo
     private PpoStats Run(RolloutBuffer buffer, Xoshiro rng)
     {
         int n = buffer.Count;
-        int obsSize = buffer.ObservationSize;
-        int channels = obsSize / 81;
         var advantages = buffer.Advantages.AsSpan(0, n).ToArray();
         if (_options.NormalizeAdvantages && n > 1)
         {
@@ -121,7 +119,6 @@ public sealed class Ppo
         double policySum = 0, valueSum = 0, entropySum = 0, klSum = 0, clipSum = 0, gradSum = 0;
         int batches = 0, epochs = 0;
         bool stopped = false;
-        var obs = new float[_options.MinibatchSize * obsSize];
         for (int epoch = 0; epoch < _options.PpoEpochs && !stopped; epoch++)
         {
             epochs++;
@@ -132,43 +129,8 @@ public sealed class Ppo
             for (int start = 0; start < n; start += _options.MinibatchSize)
             {
                 int m = Math.Min(_options.MinibatchSize, n - start);
-                var idx = order.AsSpan(start, m);
-                var chosen = new long[m];
-                var oldLogp = new float[m];
-                var adv = new float[m];
-                var ret = new float[m];
-                var oldValues = new float[m];
-                int width = 1;
-                foreach (int i in idx) width = Math.Max(width, buffer.Legal(i).Length);
-                var legalIndex = new long[m * width]; // padding: index 0, not valid
-                var legalValid = new bool[m * width];
-                for (int j = 0; j < m; j++)
-                {
-                    int i = idx[j];
-                    buffer.Observations.AsSpan(i * obsSize, obsSize).CopyTo(obs.AsSpan(j * obsSize, obsSize));
-                    var mover = obs[j * obsSize + ObservationEncoder.SideToMovePlane * 81] > 0.5f ? Color.Black : Color.White;
-                    var legal = buffer.Legal(i);
-                    for (int k = 0; k < legal.Length; k++)
-                    {
-                        legalIndex[j * width + k] = _model.HeadPolicyIndex(legal[k], mover);
-                        legalValid[j * width + k] = true;
-                    }
-                    chosen[j] = legal.IndexOf(buffer.Actions[i]);
-                    oldLogp[j] = buffer.LogProbs[i];
-                    adv[j] = advantages[i];
-                    ret[j] = buffer.Returns[i];
-                    oldValues[j] = buffer.Values[i];
-                }
-
                 using var scope = torch.NewDisposeScope();
-                var input = TensorData.FromFloats(obs.AsSpan(0, m * obsSize), m, channels, 9, 9).to(_device);
-                var indexT = torch.tensor(legalIndex, [m, width]).to(_device);
-                var validT = torch.tensor(legalValid, [m, width]).to(_device);
-                var chosenT = torch.tensor(chosen).to(_device);
-                var oldLogpT = torch.tensor(oldLogp).to(_device);
-                var advT = torch.tensor(adv).to(_device);
-                var retT = torch.tensor(ret).to(_device);
-                var oldValueT = torch.tensor(oldValues).to(_device);
+                var (input, indexT, validT, chosenT, oldLogpT, advT, retT, oldValueT) = Minibatch(buffer, order.AsSpan(start, m), advantages);
 
                 // Only the legal moves' logits are computed (the conv head) or read out of the head (the linear one): the same
                 // log-probabilities as a softmax over all 13,527 actions with the illegal ones masked, at a fraction of the cost.
@@ -209,6 +171,51 @@ public sealed class Ppo
         double d = Math.Max(1, batches);
         return new PpoStats(policySum / d, valueSum / d, entropySum / d, klSum / d, clipSum / d, LearningRate, gradSum / d, epochs, batches, stopped);
     }
+
+    /// <summary>
+    /// One minibatch's tensors on the training device: observations, the head index of each position's legal moves (padded
+    /// to the widest with index 0) and which of them are real, the chosen move's place among them, and the rollout's
+    /// log-probabilities, advantages, returns and values. Observations and indices are written straight into the tensors'
+    /// memory.
+    /// </summary>
+    private MinibatchTensors Minibatch(RolloutBuffer buffer, ReadOnlySpan<int> idx, float[] advantages)
+    {
+        int m = idx.Length, obsSize = buffer.ObservationSize;
+        int width = 1;
+        foreach (int i in idx) width = Math.Max(width, buffer.Legal(i).Length);
+        var input = torch.empty([m, obsSize / 81, 9, 9], ScalarType.Float32);
+        var index = torch.zeros([m, width], ScalarType.Int64);
+        var inputValues = TensorData.Values<float>(input);
+        var indexValues = TensorData.Values<long>(index);
+        var counts = new long[m];
+        var chosen = new long[m];
+        var oldLogp = new float[m];
+        var adv = new float[m];
+        var ret = new float[m];
+        var oldValues = new float[m];
+        for (int j = 0; j < m; j++)
+        {
+            int i = idx[j];
+            var observation = buffer.Observations.AsSpan(i * obsSize, obsSize);
+            observation.CopyTo(inputValues.Slice(j * obsSize, obsSize));
+            var mover = observation[ObservationEncoder.SideToMovePlane * 81] > 0.5f ? Color.Black : Color.White;
+            var legal = buffer.Legal(i);
+            for (int k = 0; k < legal.Length; k++) indexValues[j * width + k] = _model.HeadPolicyIndex(legal[k], mover);
+            counts[j] = legal.Length;
+            chosen[j] = legal.IndexOf(buffer.Actions[i]);
+            oldLogp[j] = buffer.LogProbs[i];
+            adv[j] = advantages[i];
+            ret[j] = buffer.Returns[i];
+            oldValues[j] = buffer.Values[i];
+        }
+        using var stop = ((long)width).ToScalar();
+        var valid = torch.arange(Scalars.Of(0L), stop, Scalars.Of(1L), ScalarType.Int64).unsqueeze(0).lt(torch.tensor(counts).unsqueeze(1));
+        return new(input.to(_device), index.to(_device), valid.to(_device), torch.tensor(chosen).to(_device), torch.tensor(oldLogp).to(_device),
+            torch.tensor(adv).to(_device), torch.tensor(ret).to(_device), torch.tensor(oldValues).to(_device));
+    }
+
+    private readonly record struct MinibatchTensors(Tensor Input, Tensor Index, Tensor Valid, Tensor Chosen, Tensor OldLogp, Tensor Advantages,
+        Tensor Returns, Tensor OldValues);
 
     /// <summary>
     /// The global gradient norm; when it is finite and above the limit, every gradient is scaled down to it (as

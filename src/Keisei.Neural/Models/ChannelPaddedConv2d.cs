@@ -19,8 +19,9 @@ namespace Keisei.Neural.Models;
 /// in memory, the same logical N × C × H × W tensor): oneDNN then computes on that layout directly instead of reordering
 /// every activation and gradient to and from its blocked layout around each call, which cost a third of the convolutions'
 /// time in a PPO update of the quickstart network. With <see cref="Bfloat16"/> the convolution itself runs in bfloat16
-/// (inputs, weights and bias rounded to it, sums in float32 inside oneDNN) and its output is float32 again: the weights,
-/// their gradients and everything around the convolution stay float32.
+/// (inputs, weights and bias rounded to it, sums in float32 inside oneDNN) and its output is float32 again, unless
+/// <see cref="Bfloat16Output"/> says the next layer takes bfloat16: the weights, their gradients and everything around the
+/// convolutions stay float32.
 /// </para>
 /// </remarks>
 public sealed class ChannelPaddedConv2d : nn.Module<Tensor, Tensor>
