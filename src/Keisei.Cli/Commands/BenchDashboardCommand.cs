@@ -111,6 +111,7 @@ internal static class BenchDashboardCommand
         private readonly Lock _lock = new();
         private CancellationTokenSource? _visit;
         private Task _visiting = Task.CompletedTask;
+        private Task _followed = Task.CompletedTask;
         private long _window;
         private int _events, _failures;
 
@@ -121,8 +122,11 @@ internal static class BenchDashboardCommand
         public int Failures => Volatile.Read(ref _failures);
 
         /// <summary>
-        /// Starts a visit (true) or ends the current one (false); returns at once. The monitor's window is opened and closed
-        /// here, on the training thread at the turn, so that a watched update counts as watched from its first moment.
+        /// Starts a visit (true; returns at once) or ends the current one (false). The monitor's window is opened and closed
+        /// here, on the training thread at the turn, so that a watched update counts as watched from its first moment. A
+        /// visit is not ended before it has reached the event stream (or failed): with updates shorter than loading the page,
+        /// a client cancelled at every turn never followed the run at all. The wait falls between updates, outside their
+        /// timed parts, so it does not count in either's throughput.
         /// </summary>
         public void Watch(bool on)
         {
@@ -132,25 +136,38 @@ internal static class BenchDashboardCommand
                 {
                     // Not disposed: a visit that failed early ends before it is cancelled, and a source without a timer holds nothing.
                     var visit = new CancellationTokenSource();
+                    var followed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     _visit = visit;
+                    _followed = followed.Task;
                     _window = monitor.BeginWindow();
                     var previous = _visiting;
                     _visiting = Task.Run(async () =>
                     {
                         await previous.ConfigureAwait(false);
-                        await VisitAsync(visit.Token).ConfigureAwait(false);
+                        try
+                        {
+                            await VisitAsync(followed, visit.Token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            followed.TrySetResult();
+                        }
                     });
                 }
                 else if (!on && _visit is { } visit)
                 {
                     monitor.EndWindow(_window, System.Diagnostics.Stopwatch.GetTimestamp());
+                    _followed.Wait(FollowTimeout);
                     visit.Cancel();
                     _visit = null;
                 }
             }
         }
 
-        private async Task VisitAsync(CancellationToken cancellationToken)
+        /// <summary>The longest a turn waits for a visit to reach the event stream.</summary>
+        private static readonly TimeSpan FollowTimeout = TimeSpan.FromSeconds(30);
+
+        private async Task VisitAsync(TaskCompletionSource followed, CancellationToken cancellationToken)
         {
             try
             {
@@ -160,7 +177,11 @@ internal static class BenchDashboardCommand
                 response.EnsureSuccessStatusCode();
                 using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
                 while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-                    if (line.StartsWith("event:", StringComparison.Ordinal)) Interlocked.Increment(ref _events);
+                    if (line.StartsWith("event:", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref _events);
+                        followed.TrySetResult();
+                    }
                 Interlocked.Increment(ref _failures); // the stream ended while the client still watched
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
