@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public static class TensorData
     /// </summary>
     public static Span<T> Values<T>(Tensor tensor) where T : unmanaged
     {
-        if (tensor.device_type != DeviceType.CPU || !tensor.is_contiguous() || tensor.ElementSize != System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+        if (tensor.device_type != DeviceType.CPU || !tensor.is_contiguous() || tensor.ElementSize != Unsafe.SizeOf<T>())
             throw new ArgumentException($"Expected a contiguous CPU tensor of {typeof(T).Name}, found {tensor.dtype} on {tensor.device}.", nameof(tensor));
         return MemoryMarshal.Cast<byte, T>(tensor.bytes);
     }

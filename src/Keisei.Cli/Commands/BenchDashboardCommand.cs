@@ -109,9 +109,9 @@ internal static class BenchDashboardCommand
     {
         private readonly HttpClient _http = new() { BaseAddress = new Uri(address), Timeout = Timeout.InfiniteTimeSpan };
         private readonly Lock _lock = new();
-        private CancellationTokenSource? _visit;
+        // The current visit: its cancellation, and a task that completes once it has reached the event stream (or ended).
+        private (CancellationTokenSource Cancellation, Task Followed)? _visit;
         private Task _visiting = Task.CompletedTask;
-        private Task _followed = Task.CompletedTask;
         private long _window;
         private int _events, _failures;
 
@@ -137,8 +137,7 @@ internal static class BenchDashboardCommand
                     // Not disposed: a visit that failed early ends before it is cancelled, and a source without a timer holds nothing.
                     var visit = new CancellationTokenSource();
                     var followed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _visit = visit;
-                    _followed = followed.Task;
+                    _visit = (visit, followed.Task);
                     _window = monitor.BeginWindow();
                     var previous = _visiting;
                     _visiting = Task.Run(async () =>
@@ -157,8 +156,8 @@ internal static class BenchDashboardCommand
                 else if (!on && _visit is { } visit)
                 {
                     monitor.EndWindow(_window, System.Diagnostics.Stopwatch.GetTimestamp());
-                    _followed.Wait(FollowTimeout);
-                    visit.Cancel();
+                    visit.Followed.Wait(FollowTimeout);
+                    visit.Cancellation.Cancel();
                     _visit = null;
                 }
             }

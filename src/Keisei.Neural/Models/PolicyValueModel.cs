@@ -58,8 +58,8 @@ public abstract class PolicyValueModel : nn.Module<Tensor, (Tensor Logits, Tenso
     /// <summary>
     /// The convolutions compute in bfloat16 (see <see cref="ChannelPaddedConv2d"/>): mixed precision, with the weights,
     /// gradients, optimiser state and all other layers in float32. The conv policy head's 1×1 layer to its move planes stays
-    /// float32, as its legal-moves-only form in <see cref="ForwardLegal"/> is, so that the log-probabilities self-play
-    /// records and those PPO recomputes agree. Off (float32 throughout) unless set; not saved in checkpoints.
+    /// float32: self-play samples from its logits and PPO recomputes them with the same layer (<see cref="ForwardLegal"/>), so
+    /// the recorded and recomputed log-probabilities agree without bfloat16's rounding of the logits. Off (float32 throughout) unless set; not saved in checkpoints.
     /// </summary>
     public bool Bfloat16Convolutions
     {
